@@ -1,0 +1,253 @@
+"""Every setting sportbot reads from the environment, in one place.
+
+``Settings.from_env()`` reads the variables once and fails fast with the
+variable's name when one is malformed; nothing here runs at import time.
+Code receives a ``Settings`` (or the part it needs) instead of reading
+``os.environ`` itself, so tests build one with keyword arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from training.errors import ConfigError
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_BASE_MODEL = "babbage-002"
+DEFAULT_SEPARATOR = "\n\n###\n\n"
+DEFAULT_RETRAIN_CRON = "0 4 * * 1"
+
+# USD per million training tokens. Prices change: override them with
+# SPORTBOT_TRAINING_PRICES ("model=price,model=price") rather than editing code.
+DEFAULT_TRAINING_PRICES = {
+    "babbage-002": 0.40,
+    "davinci-002": 6.00,
+    "gpt-3.5-turbo": 8.00,
+    "gpt-4o-mini": 3.00,
+    "gpt-4o-mini-2024-07-18": 3.00,
+}
+
+
+def default_home() -> Path:
+    """The per-user data directory used when SPORTBOT_HOME is not set."""
+    import platformdirs  # imported here: only needed when no home is given
+
+    return Path(platformdirs.user_data_dir("sportbot", appauthor=False))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlackSettings:
+    """What the Slack app (and the Slack reports of training) need."""
+
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = DEFAULT_SLACK_API_URL
+    admins: frozenset[str] = frozenset()
+    channels: frozenset[str] = frozenset()  # empty: every channel the bot is in
+    emoji_baseball: str = "baseball"
+    emoji_hockey: str = "ice_hockey_stick_and_puck"
+    threshold: float = 0.8
+    report_channel: str | None = None
+    port: int = 3000
+
+    def require(self, *names: str) -> None:
+        """Raise ConfigError naming the first missing variable among ``names``.
+
+        ``names`` are attribute names, e.g. ``require("bot_token", "signing_secret")``.
+        """
+        for name in names:
+            if not getattr(self, name):
+                raise ConfigError(f"{_SLACK_VARS[name]} is not set; the Slack app needs it.")
+
+
+_SLACK_VARS = {
+    "bot_token": "SLACK_BOT_TOKEN",
+    "signing_secret": "SLACK_SIGNING_SECRET",
+    "app_token": "SLACK_APP_TOKEN",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenAISettings:
+    """The OpenAI client's settings; the key decides whether OpenAI is used at all."""
+
+    api_key: str | None = None
+    base_url: str | None = None
+    timeout: float = 10.0
+    max_retries: int = 2
+    webhook_secret: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_key)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingSettings:
+    """How training runs are launched, judged and scheduled."""
+
+    base_model: str = DEFAULT_BASE_MODEL
+    poll_interval: float = 30.0
+    promotion_margin: float = 0.01
+    retrain_cron: str = DEFAULT_RETRAIN_CRON
+    cost_cap_usd: float | None = None
+    prices: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_TRAINING_PRICES))
+    epochs: int = 4
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """All of sportbot's configuration."""
+
+    home: Path
+    database_url: str | None = None
+    twenty_news: Path | None = None
+    openai: OpenAISettings = field(default_factory=OpenAISettings)
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    training: TrainingSettings = field(default_factory=TrainingSettings)
+
+    @property
+    def db_url(self) -> str:
+        """DATABASE_URL, or SQLite in the home directory."""
+        if self.database_url:
+            return _normalise_db_url(self.database_url)
+        return f"sqlite:///{self.home / 'sportbot.db'}"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "runs"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every setting from ``environ`` (default ``os.environ``)."""
+        env = _Env(os.environ if environ is None else environ)
+        home = env.path("SPORTBOT_HOME") or default_home()
+        return cls(
+            home=home,
+            database_url=env.str("DATABASE_URL"),
+            twenty_news=env.path("SPORTBOT_20NEWS"),
+            openai=OpenAISettings(
+                api_key=env.str("OPENAI_API_KEY"),
+                base_url=env.str("OPENAI_BASE_URL"),
+                timeout=env.float("SPORTBOT_OPENAI_TIMEOUT", 10.0, minimum=0.1),
+                max_retries=env.int("SPORTBOT_OPENAI_MAX_RETRIES", 2, minimum=0),
+                webhook_secret=env.str("OPENAI_WEBHOOK_SECRET"),
+            ),
+            slack=SlackSettings(
+                bot_token=env.str("SLACK_BOT_TOKEN"),
+                signing_secret=env.str("SLACK_SIGNING_SECRET"),
+                app_token=env.str("SLACK_APP_TOKEN"),
+                api_url=_with_slash(env.str("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
+                admins=env.set("SPORTBOT_ADMINS"),
+                channels=env.set("SPORTBOT_CHANNELS"),
+                emoji_baseball=env.str("SPORTBOT_EMOJI_BASEBALL") or "baseball",
+                emoji_hockey=env.str("SPORTBOT_EMOJI_HOCKEY") or "ice_hockey_stick_and_puck",
+                threshold=env.float("SPORTBOT_THRESHOLD", 0.8, minimum=0.0, maximum=1.0),
+                report_channel=env.str("SPORTBOT_REPORT_CHANNEL"),
+                port=env.int("PORT", 3000, minimum=1, maximum=65535),
+            ),
+            training=TrainingSettings(
+                base_model=env.str("SPORTBOT_BASE_MODEL") or DEFAULT_BASE_MODEL,
+                poll_interval=env.float("SPORTBOT_POLL_INTERVAL", 30.0, minimum=0.0),
+                promotion_margin=env.float("SPORTBOT_PROMOTION_MARGIN", 0.01, minimum=0.0),
+                retrain_cron=env.str("SPORTBOT_RETRAIN_CRON") or DEFAULT_RETRAIN_CRON,
+                cost_cap_usd=env.optional_float("SPORTBOT_COST_CAP_USD"),
+                prices={**DEFAULT_TRAINING_PRICES, **env.prices("SPORTBOT_TRAINING_PRICES")},
+                epochs=env.int("SPORTBOT_EPOCHS", 4, minimum=1, maximum=50),
+            ),
+        )
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class _Env:
+    """Typed reads of environment variables; errors name the variable."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def str(self, name: str) -> str | None:
+        value = self._environ.get(name, "").strip()
+        return value or None
+
+    def path(self, name: str) -> Path | None:
+        value = self.str(name)
+        return Path(value).expanduser() if value else None
+
+    def set(self, name: str) -> frozenset[str]:
+        value = self.str(name) or ""
+        return frozenset(item.strip() for item in value.split(",") if item.strip())
+
+    def float(
+        self, name: str, default: float, *, minimum: float | None = None, maximum: float | None = None
+    ) -> float:
+        value = self.optional_float(name)
+        if value is None:
+            return default
+        return self._bounded(name, value, minimum, maximum)
+
+    def optional_float(self, name: str) -> float | None:
+        raw = self.str(name)
+        if raw is None:
+            return None
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {raw!r}.") from None
+
+    def int(
+        self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int:
+        raw = self.str(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
+        return self._bounded(name, value, minimum, maximum)
+
+    def prices(self, name: str) -> dict[str, float]:
+        prices = {}
+        for item in self.set(name):
+            model, _, price = item.partition("=")
+            try:
+                prices[model.strip()] = float(price)
+            except ValueError:
+                raise ConfigError(
+                    f"{name} must look like 'babbage-002=0.4,gpt-4o-mini=3', got {item!r}."
+                ) from None
+        return prices
+
+    @staticmethod
+    def _bounded(name, value, minimum, maximum):
+        if minimum is not None and value < minimum:
+            raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
+        if maximum is not None and value > maximum:
+            raise ConfigError(f"{name} must be at most {maximum}, got {value}.")
+        return value

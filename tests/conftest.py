@@ -55,3 +55,45 @@ def news_archive() -> Path:
 @pytest.fixture(scope="session")
 def news_source(news_archive: Path) -> Source:
     return Source(news_archive, DATA_CACHE)
+
+
+@pytest.fixture
+def database(settings: Settings):
+    """A migrated database: SQLite in the test's home, or a fresh PostgreSQL schema.
+
+    With TEST_DATABASE_URL set (``.ci/run`` does), the same tests run against
+    PostgreSQL too, each in a database of its own.
+    """
+    from training.db import connect
+
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        db = connect(settings)
+        yield db
+        db.engine.dispose()
+        return
+    yield from _postgres_database(settings, url)
+
+
+def _postgres_database(settings: Settings, url: str):
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from training.config import _normalise_db_url
+    from training.db import connect
+
+    admin_url = _normalise_db_url(url)
+    name = f"sportbot_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    db_url = admin_url.rsplit("/", 1)[0] + "/" + name
+    db = connect(settings.with_changes(database_url=db_url))
+    try:
+        yield db
+    finally:
+        db.engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,105 @@
+"""The database: one engine per process, schema kept by Alembic migrations.
+
+SQLite in ``SPORTBOT_HOME`` by default (WAL mode, so web threads and the CLI
+can read while one writes), PostgreSQL through ``DATABASE_URL`` at scale.
+``connect(settings)`` checks the database answers and brings the schema to the
+latest migration, so every process starts on the same schema.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from training.config import Settings
+from training.errors import DatabaseUnavailableError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_upgrade_lock = threading.Lock()
+
+
+class Database:
+    """An engine and its session factory."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except OperationalError as error:
+            raise DatabaseUnavailableError(_describe(self.engine, error)) from None
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+
+def connect(settings: Settings, *, migrate: bool = True) -> Database:
+    """The database of ``settings``, reachable and migrated, or DatabaseUnavailableError."""
+    database = Database(make_engine(settings.db_url, home=settings.home))
+    try:
+        with database.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        raise DatabaseUnavailableError(_describe(database.engine, error)) from None
+    if migrate:
+        upgrade(database.engine)
+    return database
+
+
+def make_engine(url: str, *, home: Path | None = None) -> Engine:
+    if url.startswith("sqlite"):
+        if home is not None:
+            home.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    # pool_pre_ping: a connection dropped while the database restarted is replaced, not used.
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration (idempotent; safe from several processes)."""
+    from alembic import command
+
+    with _upgrade_lock, engine.begin() as connection:
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+@functools.cache
+def _alembic_config():
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers go on while one process writes; NORMAL syncing is safe in WAL mode
+    # and cuts an insert from ~0.3 ms to ~0.05 ms (FIELD-NOTES).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _describe(engine: Engine, error: Exception) -> str:
+    reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+    where = engine.url.render_as_string(hide_password=True)
+    return f"Cannot reach the database at {where}: {reason}. Check DATABASE_URL."

@@ -1,0 +1,156 @@
+"""The database tables, shared by every process (web, clock, CLI).
+
+Changes go through an Alembic migration in ``training/migrations/versions``;
+``tests/training/test_db.py`` fails when these tables and the migrations drift.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class ModelRecord(Base):
+    """Every model sportbot has trained or been told about; exactly one is ``active``."""
+
+    __tablename__ = "models"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    backend: Mapped[str] = mapped_column(String(20))  # "local" | "openai"
+    base_model: Mapped[str | None] = mapped_column(String(100))
+    labels: Mapped[list[str]]
+    prompt_format: Mapped[str] = mapped_column(String(20), default="completion")  # | "chat"
+    separator: Mapped[str | None] = mapped_column(String(40))
+    artifact_path: Mapped[str | None] = mapped_column(Text)
+    artifact_sha256: Mapped[str | None] = mapped_column(String(64))
+    data_sha256: Mapped[str | None] = mapped_column(String(64))
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="candidate", index=True)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    activated_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # At most one active model, enforced by the database itself.
+        Index(
+            "one_active_model",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+
+class TrainingRun(Base):
+    """One retraining run, its state saved at every step so a killed process can resume it."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    backend: Mapped[str] = mapped_column(String(20))
+    base_model: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(30), default="pending", index=True)
+    trigger: Mapped[str] = mapped_column(String(20), default="cli")  # cli | slack | schedule
+    requested_by: Mapped[str | None] = mapped_column(String(100))
+    channel: Mapped[str | None] = mapped_column(String(100))
+    slack_ts: Mapped[str | None] = mapped_column(String(40))
+    job_id: Mapped[str | None] = mapped_column(String(100))
+    train_file_id: Mapped[str | None] = mapped_column(String(100))
+    valid_file_id: Mapped[str | None] = mapped_column(String(100))
+    train_path: Mapped[str | None] = mapped_column(Text)
+    valid_path: Mapped[str | None] = mapped_column(Text)
+    examples_upto: Mapped[int] = mapped_column(Integer, default=0)
+    estimated_tokens: Mapped[int | None] = mapped_column(Integer)
+    estimated_cost: Mapped[float | None] = mapped_column(Float)
+    trained_tokens: Mapped[int | None] = mapped_column(Integer)
+    model_id: Mapped[str | None] = mapped_column(String(200))
+    candidate_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    active_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    promoted: Mapped[bool | None] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class Lock(Base):
+    """Named locks across processes: a row exists while the lock is held."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Example(Base):
+    """A labelled example a person gave in Slack; feeds the next retraining."""
+
+    __tablename__ = "examples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str | None] = mapped_column(String(50))
+    channel_id: Mapped[str | None] = mapped_column(String(50))
+    message_ts: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(20))  # button | reaction | shortcut | cli
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Tag(Base):
+    """The reaction sportbot put on a channel message, and any correction of it."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel_id: Mapped[str] = mapped_column(String(50))
+    message_ts: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str | None] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(20))
+    confidence: Mapped[float] = mapped_column(Float)
+    model_id: Mapped[str | None] = mapped_column(String(200))
+    reaction: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # tagged|corrected|failed
+    corrected_label: Mapped[str | None] = mapped_column(String(20))
+    corrected_by: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    corrected_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("channel_id", "message_ts", name="one_tag_per_message"),)
+
+
+class SlackEvent(Base):
+    """Event ids already handled: Slack redelivers, and any web process may get the retry."""
+
+    __tablename__ = "slack_events"
+
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -57,21 +57,23 @@ def news_source(news_archive: Path) -> Source:
     return Source(news_archive, DATA_CACHE)
 
 
-@pytest.fixture
-def database(settings: Settings):
-    """A migrated database: SQLite in the test's home, or a fresh PostgreSQL schema.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.needs_postgres)])
+def database(request: pytest.FixtureRequest, settings: Settings):
+    """A migrated database: SQLite in the test's home, and a fresh PostgreSQL database.
 
-    With TEST_DATABASE_URL set (``.ci/run`` does), the same tests run against
-    PostgreSQL too, each in a database of its own.
+    Every test that uses it runs on SQLite, and again on PostgreSQL when
+    TEST_DATABASE_URL is set (``.ci/run`` sets it), each in a database of its own.
     """
     from training.db import connect
 
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
+    if request.param == "sqlite":
         db = connect(settings)
         yield db
         db.engine.dispose()
         return
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
     yield from _postgres_database(settings, url)
 
 

@@ -204,7 +204,12 @@ class _Env:
         return frozenset(item.strip() for item in value.split(",") if item.strip())
 
     def float(
-        self, name: str, default: float, *, minimum: float | None = None, maximum: float | None = None
+        self,
+        name: str,
+        default: float,
+        *,
+        minimum: float | None = None,
+        maximum: float | None = None,
     ) -> float:
         value = self.optional_float(name)
         if value is None:

@@ -65,7 +65,7 @@ class ModelRegistry:
     def register(
         self,
         *,
-        id: str,  # noqa: A002 - the model's id is its name in the registry
+        id: str,
         backend: str,
         labels: list[str],
         base_model: str | None = None,

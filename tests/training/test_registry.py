@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
@@ -87,10 +88,8 @@ def test_concurrent_promotions_leave_exactly_one_active(registry: ModelRegistry)
         _register(registry, model_id)
 
     def promote(model_id: str) -> None:
-        try:
+        with contextlib.suppress(RegistryError):  # losing a race is reported, never two actives
             registry.promote(model_id)
-        except RegistryError:
-            pass  # losing a race is reported, never two actives
 
     threads = [threading.Thread(target=promote, args=(model_id,)) for model_id in ids]
     for thread in threads:

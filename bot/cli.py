@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
-from training.cli import app
+import typer
+
+from training.cli import app, run
+from training.config import Settings
+
+
+@app.command()
+def serve(
+    port: int | None = typer.Option(None, "--port", help="HTTP port (default: $PORT or 3000)."),
+    socket: bool | None = typer.Option(
+        None,
+        "--socket/--http",
+        help="Socket Mode or HTTP (default: Socket Mode when SLACK_APP_TOKEN is set).",
+    ),
+) -> None:
+    """Run the Slack app: gunicorn over HTTP, or Socket Mode."""
+    from bot import serving
+
+    def action(settings: Settings) -> None:
+        use_socket = socket if socket is not None else bool(settings.slack.app_token)
+        if use_socket:
+            serving.run_socket_mode(settings)
+        else:
+            serving.exec_gunicorn(settings, port)
+
+    run(action)
 
 
 def main() -> None:

@@ -15,6 +15,9 @@ import pytest
 from training.config import Settings
 from training.data import Source
 
+# The Slack Web API stand-in and its ``slack_api`` fixture.
+pytest_plugins = ["tests.standins.slack_api"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_ARCHIVE = REPO.parent / "shared" / "data" / "20news-bydate.tar.gz"
 # Extracting the archive takes seconds: keep one extraction for the whole run.

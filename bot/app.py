@@ -1,0 +1,78 @@
+"""Wiring only: settings and collaborators in, a Bolt ``App`` with every listener out."""
+
+from __future__ import annotations
+
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.admins import AdminCheck
+from bot.error_handler import handle_error
+from bot.listeners import register_listeners
+from bot.middleware import envelope_middleware
+from bot.models import ModelSource
+from bot.retraining import Retrainer, RetrainFn
+from bot.slack_client import make_client
+from bot.tagging import Tagger
+from training.classifiers.base import TextClassifier
+from training.config import Settings
+from training.db import Database, connect
+from training.feedback import FeedbackStore
+
+# Enough for gunicorn's 10 request threads to each have a listener thread waiting on ack().
+LISTENER_THREADS = 16
+
+
+def build_app(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    classifier: TextClassifier | None = None,
+    retrain: RetrainFn | None = None,
+    client: WebClient | None = None,
+) -> App:
+    """The Slack app. Collaborators default to the real ones; tests inject fakes."""
+    settings.slack.require("bot_token")
+    db = db or connect(settings)
+    client = client or make_client(settings.slack)
+    collaborators = services(settings, db, classifier=classifier, retrain=retrain)
+    app = App(
+        name="sportbot",
+        client=client,
+        signing_secret=settings.slack.signing_secret or "",
+        # auth.test runs on the first request instead (cached), so building the app
+        # needs no network and a process starts even while Slack is unreachable.
+        token_verification_enabled=False,
+        # Unhandled requests reach handle_error, which answers every event 200.
+        raise_error_for_unhandled_request=True,
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="bolt"),
+    )
+    app.use(functools.partial(envelope_middleware, feedback=collaborators["feedback"]))
+    app.error(handle_error)
+    register_listeners(app, **collaborators)
+    app.sportbot = collaborators  # reachable from tests and the health check
+    return app
+
+
+def services(
+    settings: Settings,
+    db: Database,
+    *,
+    classifier: TextClassifier | None = None,
+    retrain: RetrainFn | None = None,
+) -> dict[str, Any]:
+    """The collaborators listeners receive as keyword arguments."""
+    feedback = FeedbackStore(db)
+    models = ModelSource(settings, db, classifier)
+    return {
+        "settings": settings,
+        "db": db,
+        "feedback": feedback,
+        "models": models,
+        "admins": AdminCheck(settings.slack.admins),
+        "tagger": Tagger(settings.slack, feedback, models),
+        "retrainer": Retrainer(settings, db, retrain),
+    }

@@ -1,0 +1,154 @@
+"""Block Kit and mrkdwn builders: every message and view the app shows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from training.classifiers.base import Prediction
+from training.feedback import WeeklyCounts
+from training.registry import ModelInfo
+
+CORRECT_ACTION = "correct"  # action ids are correct_baseball, correct_hockey, correct_other
+RETRAIN_ACTION = "home_retrain"
+CHOICES = (("baseball", "Baseball"), ("hockey", "Hockey"), ("other", "Neither"))
+MAX_VALUE_TEXT = 1500  # a button value holds at most 2,000 characters
+HELP_TEXT = "\n".join(
+    [
+        "*sportbot* tells baseball from hockey. Usage:",
+        "• `/sport <text>`: classify the text (only you see the answer)",
+        "• `/sport --public <text>` (or `/sport say <text>`): classify it for the whole channel",
+        "• `/sport status`: the active model and the last training run",
+        "• `/sport retrain`: train a new model from the latest examples (admins only)",
+        "• `/sport help`: this message",
+        "Correct a wrong answer with its buttons, or react to a tagged message with the "
+        "other sport's emoji: sportbot learns from it at the next retraining.",
+    ]
+)
+
+
+def label_line(prediction: Prediction) -> str:
+    return f"*{prediction.label}* ({prediction.confidence:.0%} confident)"
+
+
+def prediction_blocks(
+    text: str, prediction: Prediction, *, channel: str | None = None, ts: str | None = None
+) -> list[dict[str, Any]]:
+    """The answer to /sport or the shortcut: label, confidence, correction buttons."""
+    quoted = text if len(text) <= 280 else text[:277] + "…"
+    value = json.dumps({"t": text[:MAX_VALUE_TEXT], "c": channel, "s": ts})
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": label_line(prediction)}},
+        {"type": "context", "elements": [{"type": "plain_text", "text": quoted}]},
+        {
+            "type": "actions",
+            "block_id": "correction",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": f"{CORRECT_ACTION}_{label}",
+                    "text": {"type": "plain_text", "text": title},
+                    "value": value,
+                }
+                for label, title in CHOICES
+            ],
+        },
+    ]
+
+
+def parse_correction(value: str) -> tuple[str, str | None, str | None]:
+    """(text, channel, ts) from a correction button's value."""
+    data = json.loads(value)
+    return data["t"], data.get("c"), data.get("s")
+
+
+def thanks_text(label: str) -> str:
+    shown = "neither baseball nor hockey" if label == "other" else label
+    return f"Thanks! Recorded as *{shown}*; the next retraining will learn from it."
+
+
+def model_line(info: ModelInfo | None) -> str:
+    if info is None:
+        return "No model yet: an admin can run `/sport retrain`."
+    accuracy = f"{info.accuracy:.1%}" if info.accuracy is not None else "unknown"
+    return (
+        f"Active model `{info.id}` ({info.backend}), trained {_when(info.created_at)}, "
+        f"accuracy {accuracy}"
+    )
+
+
+def run_line(run: Any | None) -> str:
+    if run is None:
+        return "No training run yet."
+    who = f"<@{run.requested_by}>" if run.requested_by else run.trigger
+    return f"Last training run #{run.id}: {run.status}, {_when(run.created_at)}, by {who}"
+
+
+def status_text(info: ModelInfo | None, run: Any | None) -> str:
+    return f"{model_line(info)}\n{run_line(run)}"
+
+
+def retrain_result_text(info: Any) -> str:
+    if info is None:
+        return ":white_check_mark: Retraining finished."
+    accuracy = getattr(info, "accuracy", None)
+    shown = f"{accuracy:.1%}" if accuracy is not None else "unknown"
+    verdict = "now active" if getattr(info, "status", None) == "active" else "kept as a candidate"
+    return f":white_check_mark: Model `{info.id}` trained, accuracy {shown}, {verdict}."
+
+
+def accuracy_chart(runs: Sequence[Any], width: int = 20) -> str:
+    """A Unicode bar per training run, oldest at the top (mrkdwn code block)."""
+    rows = [run for run in reversed(runs) if run.accuracy is not None]
+    if not rows:
+        return "_No finished training runs yet._"
+    lines = [f"#{run.id:<4} {_bar(run.accuracy, width)} {run.accuracy:.1%}" for run in rows]
+    return "```" + "\n".join(lines) + "```"
+
+
+def _bar(value: float, width: int) -> str:
+    eighths = round(max(0.0, min(1.0, value)) * width * 8)
+    full, rest = divmod(eighths, 8)
+    partial = " ▏▎▍▌▋▊▉"[rest].strip()
+    return ("█" * full + partial).ljust(width)
+
+
+def home_view(
+    *, info: ModelInfo | None, runs: Sequence[Any], counts: WeeklyCounts, is_admin: bool
+) -> dict[str, Any]:
+    """The App Home tab."""
+    view_blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "sportbot"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": model_line(info)}},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"*This week*: {counts.tagged} messages tagged, "
+                f"{counts.corrected} corrected, {counts.examples} examples given",
+            },
+        },
+        {"type": "divider"},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Accuracy of recent runs*"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": accuracy_chart(runs)}},
+    ]
+    if is_admin:
+        view_blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": RETRAIN_ACTION,
+                        "style": "primary",
+                        "text": {"type": "plain_text", "text": "Retrain"},
+                    }
+                ],
+            }
+        )
+    return {"type": "home", "blocks": view_blocks}
+
+
+def _when(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "at an unknown time"

@@ -1,0 +1,23 @@
+"""gunicorn settings shared by every way of serving (``--config python:bot.gunicorn_conf``).
+
+The command line sets bind/workers/threads/timeout; this module adds the
+start-up check: a missing SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET stops the
+master with one line, instead of workers failing to boot with a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from training.config import Settings
+from training.errors import SportbotError
+
+accesslog = None  # Slack retries are visible in the app's logs; no per-request lines
+
+
+def on_starting(server: object) -> None:
+    try:
+        Settings.from_env().slack.require("bot_token", "signing_secret")
+    except SportbotError as error:
+        print(f"Error: {error}", file=sys.stderr, flush=True)
+        sys.exit(1)

@@ -1,0 +1,112 @@
+"""/sport: classify a text, show help or status, or start a retraining."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.admins import AdminCheck
+from bot.models import ModelSource
+from bot.retraining import Retrainer
+from training.config import Settings
+
+log = logging.getLogger(__name__)
+
+PUBLIC_PREFIXES = ("--public ", "say ")
+
+
+def parse(text: str) -> tuple[str, str]:
+    """(subcommand, argument): help, status, retrain, classify or classify_public."""
+    text = (text or "").strip()
+    word = text.lower()
+    if word in ("", "help", "--help", "-h"):
+        return "help", ""
+    if word in ("status", "retrain"):
+        return word, ""
+    for prefix in PUBLIC_PREFIXES:
+        if word.startswith(prefix):
+            return "classify_public", text[len(prefix) :].strip()
+    return "classify", text
+
+
+def sport_command(
+    ack: Ack,
+    command: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    *,
+    settings: Settings,
+    models: ModelSource,
+    admins: AdminCheck,
+    retrainer: Retrainer,
+) -> None:
+    subcommand, argument = parse(command.get("text", ""))
+    if subcommand == "help":
+        ack(blocks.HELP_TEXT)
+    elif subcommand == "status":
+        runs = models.runs(limit=1)
+        ack(blocks.status_text(models.active_info(), runs[0] if runs else None))
+    elif subcommand == "retrain":
+        ack()  # users.info may take a moment: acknowledge before asking who is an admin
+        start_retrain(
+            command["user_id"],
+            command["channel_id"],
+            client,
+            respond,
+            settings=settings,
+            admins=admins,
+            retrainer=retrainer,
+        )
+    elif not argument:
+        ack(blocks.HELP_TEXT)
+    else:
+        classify(ack, respond, argument, public=subcommand == "classify_public", models=models)
+
+
+def classify(ack: Ack, respond: Respond, text: str, *, public: bool, models: ModelSource) -> None:
+    response_type = "in_channel" if public else "ephemeral"
+    backend, classifier = models.current()
+    if backend == "local":
+        # Sub-millisecond: the answer goes in the acknowledgement itself.
+        prediction = classifier.classify(text)
+        ack(
+            text=blocks.label_line(prediction),
+            blocks=blocks.prediction_blocks(text, prediction),
+            response_type=response_type,
+        )
+        return
+    # A remote model may take seconds: acknowledge first, answer through response_url.
+    ack("Classifying…")
+    prediction = classifier.classify(text)
+    respond(
+        text=blocks.label_line(prediction),
+        blocks=blocks.prediction_blocks(text, prediction),
+        response_type=response_type,
+        replace_original=False,
+    )
+
+
+def start_retrain(
+    user: str,
+    channel: str,
+    client: WebClient,
+    respond: Respond,
+    *,
+    settings: Settings,
+    admins: AdminCheck,
+    retrainer: Retrainer,
+) -> None:
+    """Start a retraining for an admin (after the ack); refuse and log anyone else."""
+    if not admins.is_admin(client, user):
+        log.warning("Refused a retraining requested by non-admin user %s", user)
+        respond("Only admins can retrain sportbot.", response_type="ephemeral")
+        return
+    target = settings.slack.report_channel or channel
+    if retrainer.start(client, user=user, channel=target) is None:
+        respond("A retraining is already running.", response_type="ephemeral")
+        return
+    respond(f"Retraining started: progress in <#{target}>.", response_type="ephemeral")

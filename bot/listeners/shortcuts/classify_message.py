@@ -1,0 +1,33 @@
+"""The "Classify with sportbot" message shortcut: classify any message on demand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, Respond
+
+from bot import blocks
+from bot.models import ModelSource
+
+CALLBACK_ID = "classify_message"
+
+
+def classify_message(
+    ack: Ack, shortcut: dict[str, Any], respond: Respond, *, models: ModelSource
+) -> None:
+    ack()  # first: a remote model may take longer than Slack's 3 seconds
+    message = shortcut.get("message", {})
+    text = message.get("text") or ""
+    if not text.strip():
+        respond("That message has no text to classify.", response_type="ephemeral")
+        return
+    _, classifier = models.current()
+    prediction = classifier.classify(text)
+    respond(
+        text=blocks.label_line(prediction),
+        blocks=blocks.prediction_blocks(
+            text, prediction, channel=shortcut["channel"]["id"], ts=message.get("ts")
+        ),
+        response_type="ephemeral",
+        replace_original=False,
+    )

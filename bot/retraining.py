@@ -1,0 +1,118 @@
+"""Retraining started from Slack: off the request path, progress in one message.
+
+The slash command or Home button only calls ``start``, which posts the
+progress message and hands the run to a one-thread executor; the request is
+acknowledged long before training ends. Progress lines update that one
+message (chat.update) instead of flooding the channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks
+from training.config import Settings
+from training.db import Database
+from training.errors import SportbotError
+
+log = logging.getLogger(__name__)
+
+# train_local(settings, db, *, trigger, requested_by, channel, progress) -> ModelInfo
+RetrainFn = Callable[..., Any]
+MAX_LINES = 12  # the progress message shows the last lines only
+
+
+def default_retrain() -> RetrainFn:
+    """The real trainer, imported only when a retraining starts (training may be absent)."""
+    from training.train import train_local
+
+    return train_local
+
+
+class Retrainer:
+    """Runs one retraining at a time per process, reporting to a Slack channel."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        retrain: RetrainFn | None = None,
+        executor: Executor | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self._retrain = retrain
+        self._executor = executor or ThreadPoolExecutor(1, thread_name_prefix="retrain")
+        self._busy = threading.Lock()
+
+    def start(self, client: WebClient, *, user: str, channel: str) -> Future | None:
+        """Post the progress message and start the run; None when one is already running."""
+        if not self._busy.acquire(blocking=False):
+            return None
+        try:
+            progress = ProgressMessage(client, channel, f"Retraining started by <@{user}>…")
+            return self._executor.submit(self._run, progress, user, channel)
+        except BaseException:
+            self._busy.release()
+            raise
+
+    def _run(self, progress: ProgressMessage, user: str, channel: str) -> Any:
+        try:
+            retrain = self._retrain or default_retrain()
+            info = retrain(
+                self.settings,
+                self.db,
+                trigger="slack",
+                requested_by=user,
+                channel=channel,
+                progress=progress.add,
+            )
+            progress.finish(blocks.retrain_result_text(info))
+            return info
+        except SportbotError as error:
+            log.warning("Retraining requested by %s failed: %s", user, error)
+            progress.finish(f":x: Retraining failed: {error}")
+        except Exception:
+            log.exception("Retraining requested by %s crashed", user)
+            progress.finish(":x: Retraining failed unexpectedly; the server log has the details.")
+        finally:
+            self._busy.release()
+        return None
+
+
+class ProgressMessage:
+    """One channel message, posted once and then updated with the newest lines."""
+
+    def __init__(self, client: WebClient, channel: str, title: str) -> None:
+        self.client = client
+        self.title = title
+        self.lines: list[str] = []
+        self._lock = threading.Lock()
+        response = client.chat_postMessage(channel=channel, text=title)
+        # Posting to a user id lands in the app's DM: chat.update needs the real channel id.
+        self.channel = response["channel"]
+        self.ts = response["ts"]
+
+    def add(self, line: str) -> None:
+        with self._lock:
+            self.lines = [*self.lines, line][-MAX_LINES:]
+            self._update()
+
+    def finish(self, line: str) -> None:
+        self.add(line)
+
+    def _update(self) -> None:
+        text = "\n".join([self.title, *(f"• {line}" for line in self.lines)])
+        try:
+            self.client.chat_update(channel=self.channel, ts=self.ts, text=text)
+        except SlackApiError as error:
+            # A lost progress line must not stop the training itself.
+            code = error.response.get("error")
+            log.warning("chat.update of retraining progress failed: %s", code)

@@ -1,0 +1,200 @@
+"""What people tell sportbot in Slack: tags it put on messages, corrections, examples.
+
+The Slack app writes here; the retraining pipeline reads ``examples`` later.
+This module never imports ``bot``: training must run without Slack installed.
+
+``claim_event`` is the cross-process deduplication of Slack deliveries: the
+primary key of ``slack_events`` lets exactly one web process (or thread) claim
+an event id, however many times Slack redelivers it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from training.db import Database
+from training.schema import Example, SlackEvent, Tag, utcnow
+
+TAGGED = "tagged"  # sportbot reacted with the label's emoji
+CORRECTED = "corrected"  # a person fixed the label
+SKIPPED = "skipped"  # classified, but "other" or below the threshold: no reaction
+FAILED = "failed"  # Slack refused the reaction (archived channel, deleted message...)
+PENDING = "pending"  # claimed, reaction not added yet
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """A ``tags`` row, detached from its session."""
+
+    channel_id: str
+    message_ts: str
+    text: str | None
+    label: str
+    confidence: float
+    model_id: str | None
+    reaction: str | None
+    status: str
+    corrected_label: str | None
+    corrected_by: str | None
+
+    @property
+    def current_label(self) -> str:
+        return self.corrected_label or self.label
+
+    @classmethod
+    def of(cls, row: Tag) -> TagInfo:
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class WeeklyCounts:
+    tagged: int
+    corrected: int
+    examples: int
+
+
+class FeedbackStore:
+    """Reads and writes ``slack_events``, ``tags`` and ``examples``."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def claim_event(self, event_id: str) -> bool:
+        """True the first time ``event_id`` is seen by any process; False afterwards."""
+        try:
+            with self.db.session() as session:
+                session.add(SlackEvent(event_id=event_id))
+                session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    def prune_events(self, older_than: timedelta = timedelta(days=2)) -> int:
+        """Forget event ids Slack can no longer redeliver (retries stop after ~5 minutes)."""
+        with self.db.session() as session:
+            result = session.execute(
+                delete(SlackEvent).where(SlackEvent.received_at < utcnow() - older_than)
+            )
+            return result.rowcount or 0
+
+    def record_tag(
+        self,
+        *,
+        channel: str,
+        ts: str,
+        text: str | None,
+        label: str,
+        confidence: float,
+        model_id: str | None,
+        reaction: str | None = None,
+        status: str = PENDING,
+    ) -> bool:
+        """Insert the tag of a message; False when the message already has one."""
+        try:
+            with self.db.session() as session:
+                session.add(
+                    Tag(
+                        channel_id=channel,
+                        message_ts=ts,
+                        text=text,
+                        label=label,
+                        confidence=confidence,
+                        model_id=model_id,
+                        reaction=reaction,
+                        status=status,
+                    )
+                )
+                session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    def set_tag_status(
+        self, channel: str, ts: str, status: str, *, reaction: str | None = None
+    ) -> None:
+        with self.db.session() as session:
+            row = self._tag(session, channel, ts)
+            if row is not None:
+                row.status = status
+                row.reaction = reaction
+
+    def tag_for(self, channel: str, ts: str) -> TagInfo | None:
+        with self.db.session() as session:
+            row = self._tag(session, channel, ts)
+            return TagInfo.of(row) if row else None
+
+    def correct_tag(
+        self, *, channel: str, ts: str, label: str, user: str, reaction: str | None
+    ) -> TagInfo | None:
+        """Record a person's label for a tagged message; the tag as it was before, or None."""
+        with self.db.session() as session:
+            row = self._tag(session, channel, ts)
+            if row is None:
+                return None
+            before = TagInfo.of(row)
+            row.corrected_label = label
+            row.corrected_by = user
+            row.corrected_at = utcnow()
+            row.reaction = reaction
+            row.status = CORRECTED
+            return before
+
+    def record_example(
+        self,
+        *,
+        text: str,
+        label: str,
+        user: str | None,
+        channel: str | None,
+        ts: str | None,
+        source: str,
+    ) -> int:
+        """Store a labelled example for the next retraining; its id."""
+        with self.db.session() as session:
+            row = Example(
+                text=text,
+                label=label,
+                user_id=user,
+                channel_id=channel,
+                message_ts=ts,
+                source=source,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def examples(self, *, after_id: int = 0) -> list[Example]:
+        """Examples newer than ``after_id``, oldest first (what retraining reads)."""
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(Example).where(Example.id > after_id).order_by(Example.id)
+            ).all()
+            session.expunge_all()
+            return list(rows)
+
+    def weekly_counts(self, *, now: datetime | None = None) -> WeeklyCounts:
+        """Messages tagged, tags corrected and examples given in the last 7 days."""
+        since = (now or utcnow()) - timedelta(days=7)
+        with self.db.session() as session:
+            tagged = session.scalar(
+                select(func.count())
+                .select_from(Tag)
+                .where(Tag.created_at >= since, Tag.status.in_([TAGGED, CORRECTED]))
+            )
+            corrected = session.scalar(
+                select(func.count()).select_from(Tag).where(Tag.corrected_at >= since)
+            )
+            examples = session.scalar(
+                select(func.count()).select_from(Example).where(Example.created_at >= since)
+            )
+        return WeeklyCounts(tagged=tagged or 0, corrected=corrected or 0, examples=examples or 0)
+
+    @staticmethod
+    def _tag(session, channel: str, ts: str) -> Tag | None:
+        return session.scalars(
+            select(Tag).where(Tag.channel_id == channel, Tag.message_ts == ts)
+        ).first()

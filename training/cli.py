@@ -120,14 +120,16 @@ def prepare(
         None, min=1, help="Longest example in tokens (default: the model's limit)."
     ),
     epochs: int | None = typer.Option(None, min=1, help="For the cost estimate."),
-    out_dir: Path | None = typer.Option(None, help="Where the built-in data set's files go."),
+    out_dir: Path | None = typer.Option(
+        None, help="Where the prepared files go (default: beside -f, or here)."
+    ),
 ) -> None:
     """Check a fine-tuning data set, fix what it recommends, write train/valid JSONL."""
 
     def action(settings: Settings) -> None:
         console = out()
         if file is not None:
-            df, base = prep.read_input(file), file
+            df, base = prep.read_input(file), (out_dir / file.name if out_dir else file)
         else:
             from training.data import sport_prompts
 

@@ -137,7 +137,10 @@ def read_input(path: Path) -> pd.DataFrame:
 
 
 def _read_utf8(path: Path) -> str:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputFileError(f"cannot read {path}: {error.strerror or error}.") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -15,8 +15,8 @@ import pytest
 from training.config import Settings
 from training.data import Source
 
-# The Slack Web API stand-in and its ``slack_api`` fixture.
-pytest_plugins = ["tests.standins.slack_api"]
+# The local stand-ins and their fixtures: ``openai_api`` (OpenAI) and ``slack_api`` (Slack).
+pytest_plugins = ["tests.standins.openai_api", "tests.standins.slack_api"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_ARCHIVE = REPO.parent / "shared" / "data" / "20news-bydate.tar.gz"

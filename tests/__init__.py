@@ -1,0 +1,1 @@
+"""sportbot's tests (a package, so tests.standins imports from any test)."""

@@ -1,0 +1,1 @@
+"""Local stand-ins for the services sportbot talks to (OpenAI, Slack), served on loopback."""

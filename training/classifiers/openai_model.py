@@ -1,0 +1,308 @@
+"""A fine-tuned OpenAI model as a sportbot classifier.
+
+The model is asked for one token at temperature 0 with the top
+log-probabilities, and ``training.classifiers.logprobs`` turns those into
+class probabilities, so an OpenAI fine-tune answers like the local model:
+``predict_proba(texts)`` with rows in ``classes_`` order.
+
+Which API is used follows from the model name. Legacy completion models
+(``babbage-002``, ``davinci-002`` and their ``ft:`` fine-tunes) get
+``text + separator`` as the prompt, the separator they were trained with,
+and a batch goes out as lists of up to ``batch_size`` prompts per request
+(answers are matched back by ``index``, never by position). Chat models
+(``gpt-*`` and their fine-tunes) get the training system message and the
+text as the user message, one request per text, a few at a time.
+
+Texts longer than the model's context are cut, token-aware, so the separator
+(what tells the model "answer now") always survives. OpenAI's exceptions are
+turned into ours with a message that names the model and never contains the
+API key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import openai
+
+from training.classifiers.base import SPORT_LABELS, TextClassifier
+from training.classifiers.logprobs import class_probabilities, top_from_pairs
+from training.config import DEFAULT_SEPARATOR, OpenAISettings
+from training.errors import ConfigError, OpenAIError, OpenAIRateLimitError, OpenAITimeoutError
+
+# The system message chat fine-tunes are trained with (prepare writes it into every
+# chat example): the classifier must send the very same one.
+from training.prepare import CHAT_SYSTEM_MESSAGE
+from training.tokens import base_model_of, counter_for, example_limit
+
+LEGACY_COMPLETION_MODELS = ("babbage-002", "davinci-002")
+TOP_LOGPROBS = 5  # the most the legacy completions endpoint returns
+BATCH_SIZE = 20
+CHAT_WORKERS = 4
+# Tokens the chat format adds around the messages (role markers, reply priming).
+_CHAT_OVERHEAD_TOKENS = 16
+# Where the text meets the separator, tokens may merge differently than apart.
+_BOUNDARY_SLACK_TOKENS = 4
+# When counts are estimates (another encoding), keep this share of the budget.
+_ESTIMATE_MARGIN = 0.9
+_KEY_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9_\-*.]{3,}|Bearer\s+\S+)")
+
+
+def is_chat_model(model_id: str) -> bool:
+    """True for chat models; False for legacy completion models (babbage-002, davinci-002)."""
+    return not base_model_of(model_id).startswith(LEGACY_COMPLETION_MODELS)
+
+
+def build_client(settings: OpenAISettings) -> openai.OpenAI:
+    """An ``openai.OpenAI`` client from sportbot's settings.
+
+    A ``base_url`` of None lets the client read OPENAI_BASE_URL itself.
+    """
+    if not settings.api_key:
+        raise ConfigError("OPENAI_API_KEY is not set; OpenAI models need it.")
+    return openai.OpenAI(
+        api_key=settings.api_key,
+        base_url=settings.base_url,
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
+    )
+
+
+class OpenAIModel(TextClassifier):
+    """A fine-tuned (or base) OpenAI model that tells the labels apart."""
+
+    def __init__(
+        self,
+        model_id: str,
+        *,
+        settings: OpenAISettings | None = None,
+        labels: Sequence[str] = SPORT_LABELS,
+        separator: str = DEFAULT_SEPARATOR,
+        system_message: str = CHAT_SYSTEM_MESSAGE,
+        client: openai.OpenAI | None = None,
+        batch_size: int = BATCH_SIZE,
+        workers: int = CHAT_WORKERS,
+    ) -> None:
+        if not labels:
+            raise ConfigError(f"OpenAI model {model_id} needs at least one label.")
+        self.model_id = model_id
+        self.classes_ = np.asarray(list(labels))
+        self.separator = separator
+        self.system_message = system_message
+        self.settings = settings or OpenAISettings()
+        self.client = client or build_client(self.settings)
+        self.batch_size = max(1, batch_size)
+        self.workers = max(1, workers)
+        self.chat = is_chat_model(model_id)
+        self._counter = counter_for(model_id)
+        self._text_budget = self._budget()
+
+    # -- the classifier face ---------------------------------------------------------
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Rows of class probabilities in ``classes_`` order, one per text."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
+        if self.chat:
+            tops = self._chat_tops(texts)
+        else:
+            tops = [
+                top
+                for i in range(0, len(texts), self.batch_size)
+                for top in self._completion_tops(texts[i : i + self.batch_size])
+            ]
+        return np.array([self._row(top) for top in tops])
+
+    def close(self) -> None:
+        """Close the HTTP connections of the client."""
+        self.client.close()
+
+    # -- what is sent ---------------------------------------------------------------
+
+    def fit_text(self, text: str) -> str:
+        """``text`` cut (by tokens) so the prompt and the answer fit the model's context."""
+        return self._counter.truncate(text, self._text_budget)
+
+    def prompt_for(self, text: str) -> str:
+        """The completion prompt: the (cut) text and the separator the model was trained on."""
+        return self.fit_text(text) + self.separator
+
+    def messages_for(self, text: str) -> list[dict[str, str]]:
+        """The chat messages: the training system message and the (cut) text."""
+        return [
+            {"role": "system", "content": self.system_message},
+            {"role": "user", "content": self.fit_text(text)},
+        ]
+
+    def _budget(self) -> int:
+        count = self._counter.count
+        reserved = 1 + _BOUNDARY_SLACK_TOKENS  # the answer token, boundary merges
+        if self.chat:
+            reserved += count(self.system_message) + _CHAT_OVERHEAD_TOKENS
+        else:
+            reserved += count(self.separator)
+        budget = example_limit(self.model_id) - reserved
+        if not self._counter.exact:
+            budget = int(budget * _ESTIMATE_MARGIN)
+        return max(1, budget)
+
+    # -- the two APIs ---------------------------------------------------------------
+
+    def _completion_tops(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        prompts = [self.prompt_for(text) for text in texts]
+        with translated_errors(self.model_id, self.settings):
+            response = self.client.completions.create(
+                model=self.model_id,
+                prompt=prompts,
+                max_tokens=1,
+                temperature=0,
+                logprobs=TOP_LOGPROBS,
+            )
+        by_index = {choice.index: choice for choice in response.choices}
+        missing = [i for i in range(len(prompts)) if i not in by_index]
+        if missing:
+            raise OpenAIError(
+                f"OpenAI answered {len(response.choices)} choices for {len(prompts)} prompts "
+                f"to model {self.model_id} (missing indexes {missing[:5]}); try again."
+            )
+        return [_completion_top(by_index[i]) for i in range(len(prompts))]
+
+    def _chat_tops(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        if len(texts) == 1 or self.workers == 1:
+            return [self._chat_top(text) for text in texts]
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(texts))) as pool:
+            return list(pool.map(self._chat_top, texts))
+
+    def _chat_top(self, text: str) -> dict[str, float]:
+        with translated_errors(self.model_id, self.settings):
+            response = self.client.chat.completions.create(
+                model=self.model_id,
+                messages=self.messages_for(text),
+                max_completion_tokens=1,
+                temperature=0,
+                logprobs=True,
+                top_logprobs=TOP_LOGPROBS,
+            )
+        if not response.choices:
+            raise OpenAIError(f"OpenAI answered no choices for model {self.model_id}; try again.")
+        return _chat_top(response.choices[0])
+
+    def _row(self, top: dict[str, float]) -> list[float]:
+        probabilities = class_probabilities(top, [str(label) for label in self.classes_])
+        return list(probabilities.values())
+
+
+def _completion_top(choice: Any) -> dict[str, float]:
+    """The first token's top logprobs; the chosen token alone when they are missing."""
+    logprobs = choice.logprobs
+    if logprobs is not None and logprobs.top_logprobs and logprobs.top_logprobs[0]:
+        return dict(logprobs.top_logprobs[0])
+    if logprobs is not None and logprobs.tokens and logprobs.token_logprobs:
+        return {logprobs.tokens[0]: logprobs.token_logprobs[0]}
+    return {choice.text or "": 0.0}
+
+
+def _chat_top(choice: Any) -> dict[str, float]:
+    content = choice.logprobs.content if choice.logprobs is not None else None
+    if not content:
+        return {choice.message.content or "": 0.0}
+    first = content[0]
+    pairs = [(top.token, top.logprob) for top in first.top_logprobs]
+    return top_from_pairs(pairs or [(first.token, first.logprob)])
+
+
+# -- errors ---------------------------------------------------------------------------
+
+
+@contextmanager
+def translated_errors(model: str, settings: OpenAISettings | None = None) -> Iterator[None]:
+    """Raise our OpenAIError family instead of openai's exceptions, naming ``model``."""
+    try:
+        yield
+    except openai.OpenAIError as exc:
+        raise openai_error(exc, model, settings) from None
+
+
+def openai_error(
+    exc: openai.OpenAIError, model: str, settings: OpenAISettings | None = None
+) -> OpenAIError:
+    """Our exception for one of openai's, with a message a person can act on.
+
+    The original is not chained (``from None`` at the raise): OpenAI's own
+    messages may quote part of the API key, and tracebacks end up in logs.
+    """
+    settings = settings or OpenAISettings()
+    secret = settings.api_key
+    retries = f"after {settings.max_retries} retries"
+    if isinstance(exc, openai.APITimeoutError):
+        return OpenAITimeoutError(
+            f"OpenAI did not answer within {settings.timeout:g} s for model {model} ({retries}). "
+            "Try again later, or raise SPORTBOT_OPENAI_TIMEOUT."
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return OpenAIError(
+            f"Cannot reach OpenAI at {_host(exc)} for model {model} ({retries}): "
+            f"{redact(_reason(exc), secret)}. Check the network, proxies and OPENAI_BASE_URL."
+        )
+    if isinstance(exc, openai.APIStatusError):
+        return _status_error(exc, model, secret, retries)
+    return OpenAIError(f"OpenAI client failed for model {model}: {redact(str(exc), secret)}")
+
+
+def _status_error(
+    exc: openai.APIStatusError, model: str, secret: str | None, retries: str
+) -> OpenAIError:
+    said = f"HTTP {exc.status_code}: {redact(_openai_message(exc), secret)}"
+    request_id = exc.response.headers.get("x-request-id")
+    if request_id:
+        said += f"; request id {request_id}"
+    no_access = openai.AuthenticationError | openai.PermissionDeniedError | openai.NotFoundError
+    if isinstance(exc, no_access):
+        return OpenAIError(
+            f"No access to model {model}: check OPENAI_API_KEY and the model id ({said})."
+        )
+    if isinstance(exc, openai.RateLimitError):
+        advice = (
+            "the account is out of quota: check billing at platform.openai.com"
+            if getattr(exc, "code", None) == "insufficient_quota"
+            else "wait a minute and try again, or send fewer texts at once"
+        )
+        return OpenAIRateLimitError(
+            f"OpenAI rate limit for model {model}, still {retries} ({said}): {advice}."
+        )
+    return OpenAIError(f"OpenAI answered HTTP {exc.status_code} for model {model} ({said}).")
+
+
+def redact(text: str, secret: str | None = None) -> str:
+    """``text`` without ``secret`` and without anything that looks like an API key."""
+    if secret:
+        text = text.replace(secret, "[redacted]")
+    return _KEY_PATTERN.sub("[redacted]", text)
+
+
+def _openai_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]
+    if isinstance(body, dict) and body.get("message"):
+        return str(body["message"])
+    return exc.response.reason_phrase or "no message"
+
+
+def _host(exc: openai.APIConnectionError) -> str:
+    try:
+        url = exc.request.url
+        return f"{url.scheme}://{url.host}{f':{url.port}' if url.port else ''}"
+    except (AttributeError, RuntimeError):
+        return "the configured base URL"
+
+
+def _reason(exc: openai.APIConnectionError) -> str:
+    cause = exc.__cause__ or exc.__context__
+    return str(cause) if cause else str(exc)

@@ -207,3 +207,206 @@ def _report(console, settings, prepared, train_path, valid_path, epochs) -> None
         console.print(
             f"Prompts sent to the fine-tuned model must end with `{prep.show(prepared.separator)}`."
         )
+
+
+# ---------------------------------------------------------------- models
+
+
+class Backend(StrEnum):
+    local = "local"
+    openai = "openai"
+
+
+def _database(settings: Settings):
+    from training.db import connect
+
+    return connect(settings)
+
+
+@app.command()
+def train(
+    backend: Backend = typer.Option(Backend.local, help="local: the embedded scikit-learn model."),
+    data_path: Path | None = typer.Option(
+        None, "--data", help="The 20 Newsgroups archive (default: SPORTBOT_20NEWS)."
+    ),
+    train_file: Path | None = typer.Option(
+        None, "--train", help="A prepared train file (default: collect and prepare afresh)."
+    ),
+    valid_file: Path | None = typer.Option(None, "--valid", help="Its validation file."),
+    force: bool = typer.Option(False, help="Promote even when worse than the active model."),
+) -> None:
+    """Prepare the data, train a model, evaluate it and promote it when it is not worse."""
+
+    def action(settings: Settings) -> None:
+        from training.errors import ConfigError
+
+        if backend is Backend.openai:
+            raise ConfigError(
+                "The OpenAI backend is not available in this version: use --backend local."
+            )
+        if valid_file is not None and train_file is None:
+            raise ConfigError("--valid needs --train.")
+        info = _train_local(
+            settings, data=data_path, train_file=train_file, valid_file=valid_file, force=force
+        )
+        _print_model_summary(out(), info)
+
+    run(action)
+
+
+def _train_local(settings: Settings, **options):
+    """Train the local model with a spinner showing each stage."""
+    from training.train import train_local
+
+    db = _database(settings)
+    console = Console(stderr=True, highlight=False)
+    with console.status("Training the local model…") as status:
+
+        def progress(message: str) -> None:
+            status.update(escape(message))
+            console.log(escape(message))
+
+        return train_local(settings, db, progress=progress, **options)
+
+
+def _print_model_summary(console: Console, info) -> None:
+    metrics = info.metrics
+    console.print(f"Model {info.id} ({info.backend}) is {info.status}.")
+    if "accuracy" in metrics:
+        console.print(
+            f"  validation accuracy {metrics['accuracy']:.4f} on {metrics.get('n')} examples"
+        )
+        for label, scores in metrics.get("per_class", {}).items():
+            console.print(
+                f"  {label:<9} precision {scores['precision']:.3f}  recall {scores['recall']:.3f}"
+                f"  f1 {scores['f1']:.3f}  ({scores['support']})"
+            )
+    active = metrics.get("active")
+    if active:
+        console.print(f"  active model {active.get('model')}: accuracy {active['accuracy']:.4f}")
+
+
+@app.command()
+def classify(
+    texts: list[str] | None = typer.Argument(None, help="Texts to classify."),
+    input_file: Path | None = typer.Option(
+        None, "--input", help="JSONL: one object per line with a 'text' field."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per input line."),
+    model: str | None = typer.Option(
+        None, help="A registry model id, or an OpenAI fine-tuned model id (ft:...)."
+    ),
+) -> None:
+    """Label texts as baseball, hockey or other, with a confidence."""
+
+    def action(settings: Settings) -> None:
+        import json
+
+        from training.errors import ClassifyError
+
+        inputs = list(texts or []) + (_read_texts(input_file) if input_file else [])
+        if not inputs:
+            raise ClassifyError("Nothing to classify: give texts as arguments or --input FILE.")
+        classifier = _classifier(settings, model)
+        console = out()
+        for prediction in classifier.classify_batch(inputs):
+            if as_json:
+                console.print(json.dumps(prediction.to_dict()), markup=False)
+            else:
+                console.print(
+                    f"{prediction.label:<9} {prediction.confidence:6.1%}  ({prediction.model})"
+                )
+
+    run(action)
+
+
+def _read_texts(path: Path) -> list[str]:
+    """The ``text`` field of each line of a JSONL file; InputFileError names a bad line."""
+    import json
+
+    from training.errors import InputFileError
+
+    texts = []
+    for number, line in enumerate(prep._read_utf8(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise InputFileError(f"{path}: line {number} is not valid JSON.") from None
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            raise InputFileError(f"{path}: line {number} has no 'text' field.")
+        texts.append(row["text"])
+    return texts
+
+
+def _classifier(settings: Settings, model: str | None):
+    """The model asked for, or the active one; trains the local model first when there is none."""
+    from training.registry import ModelRegistry, load_classifier
+
+    registry = ModelRegistry(_database(settings))
+    if model is not None:
+        info = registry.get(model)
+        if info is not None:
+            return load_classifier(info, settings)
+        return _openai_model(settings, model)
+    info = registry.active()
+    if info is None:
+        Console(stderr=True).print("No model yet: training the local model first (about a minute).")
+        info = _train_local(settings)
+    return load_classifier(info, settings)
+
+
+def _openai_model(settings: Settings, model: str):
+    from training.errors import ConfigError, NoModelError
+
+    if not model.startswith("ft:"):
+        raise NoModelError(f"No model {model!r} in the registry (see `sportbot models`).")
+    if not settings.openai.enabled:
+        raise ConfigError(f"OPENAI_API_KEY is not set; it is needed to use {model}.")
+    from training.classifiers.openai_model import OpenAIModel
+
+    return OpenAIModel(model, settings=settings.openai)
+
+
+@app.command()
+def models() -> None:
+    """List every model in the registry; the active one is marked."""
+
+    def action(settings: Settings) -> None:
+        from rich.table import Table
+
+        from training.registry import ModelRegistry
+
+        infos = ModelRegistry(_database(settings)).list()
+        if not infos:
+            out().print("No models yet: run `sportbot train`.")
+            return
+        table = Table("", "id", "backend", "labels", "accuracy", "created", "status")
+        for info in infos:
+            accuracy = f"{info.accuracy:.4f}" if info.accuracy is not None else "-"
+            table.add_row(
+                "*" if info.status == "active" else "",
+                info.id,
+                info.backend,
+                ",".join(info.labels),
+                accuracy,
+                f"{info.created_at:%Y-%m-%d %H:%M}",
+                info.status,
+            )
+        out().print(table)
+
+    run(action)
+
+
+@app.command()
+def promote(model_id: str = typer.Argument(..., help="The model to activate.")) -> None:
+    """Make a registered model the active one (every process switches within seconds)."""
+
+    def action(settings: Settings) -> None:
+        from training.registry import ModelRegistry
+
+        info = ModelRegistry(_database(settings)).promote(model_id)
+        out().print(f"{info.id} is now the active model.")
+
+    run(action)

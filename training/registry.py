@@ -172,7 +172,6 @@ def load_classifier(info: ModelInfo, settings: Settings) -> TextClassifier:
             settings=settings.openai,
             labels=tuple(info.labels),
             separator=info.separator or DEFAULT_SEPARATOR,
-            chat=info.prompt_format == "chat",
         )
     raise RegistryError(f"Model {info.id} has an unknown backend {info.backend!r}.")
 

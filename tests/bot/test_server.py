@@ -1,0 +1,133 @@
+"""Serving: signatures, /healthz, gunicorn, start-up configuration errors."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.server import Router
+from bot.serving import gunicorn_argv, gunicorn_executable
+from tests.bot.conftest import SECRET, ServedBot, wait_until
+from training.db import Database, make_engine
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.e2e
+def test_forged_signature_is_refused(bot):
+    reply = bot.command("the goalie", signature="v0=" + "0" * 64)
+
+    assert reply.status == 401
+
+
+@pytest.mark.e2e
+def test_stale_timestamp_is_refused(bot):
+    reply = bot.command("the goalie", timestamp=int(time.time()) - 600)
+
+    assert reply.status == 401
+
+
+@pytest.mark.e2e
+def test_healthz_answers_200_when_the_database_answers(bot):
+    reply = bot.get("/healthz")
+
+    assert (reply.status, reply.text) == (200, "ok\n")
+
+
+@pytest.mark.unit
+def test_healthz_answers_503_when_the_database_does_not(bot, tmp_path):
+    broken = Database(make_engine(f"sqlite:///{tmp_path}/missing/dir/x.db"))
+
+    status, _ = Router(bot.wsgi_app.app, broken).health()
+
+    assert status.startswith("503")
+
+
+@pytest.mark.unit
+def test_procfile_web_line_is_the_served_command():
+    procfile = (REPO / "Procfile").read_text()
+    web = next(line for line in procfile.splitlines() if line.startswith("web:"))
+
+    expected = " ".join(gunicorn_argv(0, workers=1)).replace(":0", ":$PORT")
+    expected = expected.replace("--workers 1", "--workers ${WEB_CONCURRENCY:-1}")
+    assert web.replace("'", "") == "web: gunicorn " + expected
+    assert "worker: sportbot serve --socket" in procfile
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(**changes: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SPORTBOT_"))}
+    return {**env, "SPORTBOT_HOME": os.environ["SPORTBOT_HOME"], **changes}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("command", ["sportbot", "gunicorn"])
+def test_missing_signing_secret_stops_with_one_line(command):
+    if command == "sportbot":
+        argv = [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--http"]
+    else:
+        argv = [*gunicorn_executable(), *gunicorn_argv(_free_port())]
+    result = subprocess.run(
+        argv, env=_env(SLACK_BOT_TOKEN="xoxb-test"), capture_output=True, text=True,
+        timeout=60, cwd=REPO,
+    )
+
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if "SLACK_SIGNING_SECRET" in line]
+    assert len(errors) == 1
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.e2e
+def test_gunicorn_serves_healthz_and_signed_commands(slack_api, tmp_path):
+    port = _free_port()
+    env = _env(
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack_api.url,
+        SPORTBOT_HOME=str(tmp_path / "served"),
+        PORT=str(port),
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--http"],
+        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        client = _Client(port, slack_api)
+        wait_until(lambda: _health(client), timeout=30)
+        reply = client.command("the goalie stopped the puck")
+        assert reply.status == 200
+        assert "No model yet" in reply.text  # a fresh home: the error handler's advice
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+class _Client(ServedBot):
+    """ServedBot's signed requests, aimed at a server running in another process."""
+
+    def __init__(self, port: int, slack_api) -> None:
+        self.port, self.slack_api, self.secret = port, slack_api, SECRET
+        self._ids = iter(range(1, 1_000_000))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def _health(client: _Client) -> bool:
+    try:
+        return client.get("/healthz").status == 200
+    except OSError:
+        return False

@@ -1,0 +1,112 @@
+"""Small pure pieces: parsing, emoji, filters, charts, error messages, dedup."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks
+from bot.error_handler import user_message
+from bot.listeners.commands.sport import parse
+from bot.listeners.wiring import bind
+from bot.tagging import Emoji, is_taggable
+from training.config import SlackSettings
+from training.errors import NoModelError
+from training.feedback import FeedbackStore
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ("help", "")),
+        ("Help", ("help", "")),
+        ("status", ("status", "")),
+        ("retrain", ("retrain", "")),
+        ("--public Puck drop", ("classify_public", "Puck drop")),
+        ("say Puck drop", ("classify_public", "Puck drop")),
+        ("status of the pitcher", ("classify", "status of the pitcher")),
+    ],
+)
+def test_parse(text, expected):
+    assert parse(text) == expected
+
+
+def test_emoji_maps_both_ways_and_ignores_skin_tones():
+    emoji = Emoji(SlackSettings(emoji_hockey="hockey"))
+
+    assert emoji.for_label("hockey") == "hockey"
+    assert emoji.for_label("other") is None
+    assert emoji.label_of("baseball::skin-tone-2") == "baseball"
+    assert emoji.label_of("tada") is None
+
+
+@pytest.mark.parametrize(
+    ("event", "taggable"),
+    [
+        ({"user": "U1", "text": "hi", "channel": "C1"}, True),
+        ({"user": "U1", "text": "hi", "channel": "C1", "subtype": "thread_broadcast"}, True),
+        ({"user": "U1", "text": "hi", "channel": "C1", "subtype": "message_changed"}, False),
+        ({"user": "U1", "text": "hi", "channel": "C1", "bot_id": "B1"}, False),
+        ({"user": "U1", "text": "  ", "channel": "C1"}, False),
+        ({"user": "U1", "text": "hi", "channel": "C2"}, False),
+    ],
+)
+def test_is_taggable(event, taggable):
+    slack = SlackSettings(channels=frozenset({"C1"}))
+    assert is_taggable(event, slack) is taggable
+
+
+def test_accuracy_chart_draws_a_bar_per_run_oldest_first():
+    runs = [SimpleNamespace(id=2, accuracy=1.0), SimpleNamespace(id=1, accuracy=0.5)]
+
+    chart = blocks.accuracy_chart(runs, width=10).strip("`").splitlines()
+
+    assert chart[0].startswith("#1") and chart[0].count("█") == 5
+    assert chart[1].startswith("#2") and chart[1].count("█") == 10
+
+
+def test_user_messages_are_actionable():
+    assert "/sport retrain" in user_message(NoModelError("none"))
+    error = SlackApiError("x", {"ok": False, "error": "not_in_channel"})
+    assert "/invite" in user_message(error)
+
+
+def test_bind_fills_keyword_only_collaborators_and_hides_them_from_bolt():
+    import inspect
+
+    def listener(ack, body, *, feedback):
+        return ack, body, feedback
+
+    bound = bind(listener, {"feedback": "F", "unused": 1})
+
+    assert inspect.getfullargspec(bound).args == ["ack", "body"]
+    assert bound("A", "B") == ("A", "B", "F")
+    with pytest.raises(TypeError, match="feedback"):
+        bind(listener, {})
+
+
+def test_claim_event_is_true_once(database):
+    feedback = FeedbackStore(database)
+
+    assert feedback.claim_event("Ev1") is True
+    assert feedback.claim_event("Ev1") is False
+    assert FeedbackStore(database).claim_event("Ev1") is False
+
+
+def test_weekly_counts(database):
+    feedback = FeedbackStore(database)
+    feedback.record_tag(channel="C", ts="1", text="t", label="hockey", confidence=0.9,
+                        model_id="m", reaction="hockey", status="tagged")
+    feedback.record_tag(channel="C", ts="2", text="t", label="other", confidence=0.9,
+                        model_id="m", status="skipped")
+    feedback.correct_tag(channel="C", ts="1", label="baseball", user="U", reaction="baseball")
+    feedback.record_example(text="t", label="baseball", user="U", channel="C", ts="1",
+                            source="button")
+
+    counts = feedback.weekly_counts()
+
+    assert (counts.tagged, counts.corrected, counts.examples) == (1, 1, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -124,7 +125,7 @@ def test_not_in_channel_is_logged_not_raised(bot, slack_api, caplog):
 
 
 def test_tagging_only_configured_channels(serve, registered_model, bot_settings, slack_api):
-    slack = bot_settings.slack.__class__(**{**bot_settings.slack.__dict__, "channels": frozenset({"COTHER"})})
+    slack = dataclasses.replace(bot_settings.slack, channels=frozenset({"COTHER"}))
     bot = serve(classifier=FakeClassifier(), settings=bot_settings.with_changes(slack=slack))
 
     bot.message(HOCKEY, ts="7.1")
@@ -151,7 +152,11 @@ def test_app_rate_limited_envelope_gets_200_and_a_log_line(bot, caplog):
 
 
 def test_unhandled_event_type_still_gets_200(bot):
-    event = {"type": "reaction_removed", "user": "UALICE", "reaction": "baseball",
-             "item": {"type": "message", "channel": CHANNEL, "ts": "8.1"}}
+    event = {
+        "type": "reaction_removed",
+        "user": "UALICE",
+        "reaction": "baseball",
+        "item": {"type": "message", "channel": CHANNEL, "ts": "8.1"},
+    }
 
     assert bot.event(event).status == 200

@@ -42,7 +42,11 @@ def test_correction_button_on_a_tagged_message_stores_example_and_fixes_tag(
     assert thanks["replace_original"] is True
     [example] = _examples(database)
     assert (example.text, example.label, example.user_id, example.source) == (
-        BASEBALL, "hockey", "UBOB", "button")
+        BASEBALL,
+        "hockey",
+        "UBOB",
+        "button",
+    )
     assert slack_api.calls_to("reactions.remove")[0].params["name"] == "baseball"
     assert slack_api.calls_to("reactions.add")[-1].params["name"] == "ice_hockey_stick_and_puck"
     tag = bot.services["feedback"].tag_for(CHANNEL, "10.1")
@@ -58,7 +62,10 @@ def test_correction_button_under_a_sport_answer_stores_example_only(bot, slack_a
     slack_api.wait_for("response_url")
     [example] = _examples(database)
     assert (example.text, example.label, example.channel_id) == (
-        "the goalie made a save", "baseball", CHANNEL)
+        "the goalie made a save",
+        "baseball",
+        CHANNEL,
+    )
     assert slack_api.calls_to("reactions.remove") == []
 
 
@@ -86,8 +93,14 @@ def test_other_sports_reaction_by_a_person_corrects_the_tag(bot, slack_api, data
 def test_reactions_by_the_bot_or_with_the_same_label_change_nothing(bot, slack_api, database):
     _tagged(bot, "12.1")
     item = {"type": "message", "channel": CHANNEL, "ts": "12.1"}
-    bot.event({"type": "reaction_added", "user": "UBOT", "reaction": "ice_hockey_stick_and_puck",
-               "item": item})
+    bot.event(
+        {
+            "type": "reaction_added",
+            "user": "UBOT",
+            "reaction": "ice_hockey_stick_and_puck",
+            "item": item,
+        }
+    )
     bot.event({"type": "reaction_added", "user": "UBOB", "reaction": "baseball", "item": item})
 
     time.sleep(0.3)

@@ -40,8 +40,11 @@ def test_admin_sees_model_chart_counts_and_retrain(bot, slack_api, database):
 
     user, view = _home(slack_api)
     assert user == ADMIN
-    assert "fake-1" in view and "93.0%" in view
-    assert "#1 " in view and "81.0%" in view and "█" in view
+    assert "fake-1" in view
+    assert "93.0%" in view
+    assert "#1 " in view
+    assert "81.0%" in view
+    assert "█" in view
     assert "1 messages tagged" in view
     assert "home_retrain" in view
 

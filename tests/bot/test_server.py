@@ -79,8 +79,12 @@ def test_missing_signing_secret_stops_with_one_line(command):
     else:
         argv = [*gunicorn_executable(), *gunicorn_argv(_free_port())]
     result = subprocess.run(
-        argv, env=_env(SLACK_BOT_TOKEN="xoxb-test"), capture_output=True, text=True,
-        timeout=60, cwd=REPO,
+        argv,
+        env=_env(SLACK_BOT_TOKEN="xoxb-test"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
     )
 
     assert result.returncode == 1
@@ -101,7 +105,11 @@ def test_gunicorn_serves_healthz_and_signed_commands(slack_api, tmp_path):
     )
     process = subprocess.Popen(
         [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--http"],
-        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         client = _Client(port, slack_api)

@@ -65,8 +65,10 @@ def test_accuracy_chart_draws_a_bar_per_run_oldest_first():
 
     chart = blocks.accuracy_chart(runs, width=10).strip("`").splitlines()
 
-    assert chart[0].startswith("#1") and chart[0].count("█") == 5
-    assert chart[1].startswith("#2") and chart[1].count("█") == 10
+    assert chart[0].startswith("#1")
+    assert chart[0].count("█") == 5
+    assert chart[1].startswith("#2")
+    assert chart[1].count("█") == 10
 
 
 def test_user_messages_are_actionable():
@@ -99,13 +101,23 @@ def test_claim_event_is_true_once(database):
 
 def test_weekly_counts(database):
     feedback = FeedbackStore(database)
-    feedback.record_tag(channel="C", ts="1", text="t", label="hockey", confidence=0.9,
-                        model_id="m", reaction="hockey", status="tagged")
-    feedback.record_tag(channel="C", ts="2", text="t", label="other", confidence=0.9,
-                        model_id="m", status="skipped")
+    feedback.record_tag(
+        channel="C",
+        ts="1",
+        text="t",
+        label="hockey",
+        confidence=0.9,
+        model_id="m",
+        reaction="hockey",
+        status="tagged",
+    )
+    feedback.record_tag(
+        channel="C", ts="2", text="t", label="other", confidence=0.9, model_id="m", status="skipped"
+    )
     feedback.correct_tag(channel="C", ts="1", label="baseball", user="U", reaction="baseball")
-    feedback.record_example(text="t", label="baseball", user="U", channel="C", ts="1",
-                            source="button")
+    feedback.record_example(
+        text="t", label="baseball", user="U", channel="C", ts="1", source="button"
+    )
 
     counts = feedback.weekly_counts()
 

@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from training.db import Database
-from training.errors import RegistryError
-from training.schema import TrainingRun, utcnow
+from training.errors import RegistryError, RunInProgressError
+from training.schema import Lock, TrainingRun, utcnow
 
 FINISHED = ("succeeded", "failed", "cancelled")
+LOCK_NAME = "training"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,82 @@ class RunStore:
             session.add(row)
             session.flush()
             return RunInfo.of(row)
+
+    def create_locked(self, **fields: Any) -> RunInfo:
+        """Create a run holding the training lock, or RunInProgressError naming the holder.
+
+        Run and lock are inserted in one transaction: when the lock is taken the
+        run row is rolled back too, so a refused request leaves nothing behind.
+        A lock whose run has finished (a crash after the run ended) is reclaimed.
+        """
+        for _ in range(2):
+            try:
+                with self.db.session() as session:
+                    row = TrainingRun(status="pending", **fields)
+                    session.add(row)
+                    session.flush()
+                    session.add(Lock(name=LOCK_NAME, holder=f"run {row.id}"))
+                    session.flush()
+                    return RunInfo.of(row)
+            except IntegrityError:
+                holder = self.lock_holder()
+                if holder is not None and not holder.finished:
+                    raise RunInProgressError(
+                        f"Training run {holder.id} is in progress (status {holder.status}, "
+                        f"started by {holder.requested_by or holder.trigger}); "
+                        "wait for it or `sportbot runs cancel "
+                        f"{holder.id}`."
+                    ) from None
+                self._drop_lock(holder.id if holder else None)
+        raise RunInProgressError("Another training run holds the lock.")  # pragma: no cover
+
+    def lock_holder(self) -> RunInfo | None:
+        """The run holding the training lock (None when free or the run is gone)."""
+        with self.db.session() as session:
+            lock = session.get(Lock, LOCK_NAME)
+            if lock is None:
+                return None
+            _, _, number = lock.holder.partition(" ")
+            row = session.get(TrainingRun, int(number)) if number.isdigit() else None
+            return RunInfo.of(row) if row else None
+
+    def release(self, run_id: int) -> None:
+        """Release the lock if ``run_id`` holds it."""
+        with self.db.session() as session:
+            session.execute(
+                delete(Lock).where(Lock.name == LOCK_NAME, Lock.holder == f"run {run_id}")
+            )
+
+    def _drop_lock(self, run_id: int | None) -> None:
+        # Only the stale holder's row: another process may have just reclaimed it.
+        with self.db.session() as session:
+            query = delete(Lock).where(Lock.name == LOCK_NAME)
+            if run_id is not None:
+                query = query.where(Lock.holder == f"run {run_id}")
+            session.execute(query)
+
+    def unfinished(self) -> list[RunInfo]:
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(TrainingRun)
+                .where(TrainingRun.status.not_in(FINISHED))
+                .order_by(TrainingRun.id)
+            )
+            return [RunInfo.of(row) for row in rows]
+
+    def last_succeeded(self) -> RunInfo | None:
+        """The newest run that succeeded: the schedule's new-data baseline.
+
+        A failed run learned nothing, so its examples still count as new.
+        """
+        with self.db.session() as session:
+            row = session.scalars(
+                select(TrainingRun)
+                .where(TrainingRun.status == "succeeded")
+                .order_by(TrainingRun.id.desc())
+                .limit(1)
+            ).first()
+            return RunInfo.of(row) if row else None
 
     def update(self, run_id: int, **fields: Any) -> RunInfo:
         with self.db.session() as session:

@@ -1,0 +1,317 @@
+"""A retraining run end to end: the real openai client against the OpenAI stand-in,
+a real slack_sdk WebClient against the Slack stand-in, tiny synthetic data."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from slack_sdk import WebClient
+
+from training import pipeline
+from training.collect import Collected
+from training.config import SlackSettings, TrainingSettings
+from training.errors import CostCapError, JobFailedError, RunInProgressError
+from training.pipeline import RunRequest
+from training.registry import ModelRegistry
+from training.runs import RunStore
+from training.train import train, train_local
+
+TEAMS_B = ["Yankees", "Red Sox", "Dodgers", "Mets", "Cubs", "Giants", "Astros", "Braves"]
+TEAMS_H = ["Bruins", "Rangers", "Oilers", "Leafs", "Canucks", "Flames", "Jets", "Kings"]
+
+
+def sports_frame(n: int = 30, *, other: bool = False) -> pd.DataFrame:
+    """Unique baseball/hockey (and other) texts the stand-in's keyword scorer tells apart."""
+    rows = []
+    for i in range(n):
+        team = TEAMS_B[i % len(TEAMS_B)]
+        rows.append((f"The {team} hit a home run in inning {i} at the ballpark", "baseball"))
+        team = TEAMS_H[i % len(TEAMS_H)]
+        rows.append((f"The {team} goalie stopped the puck in period {i} on the rink", "hockey"))
+        if other:
+            rows.append((f"My compiler version {i} crashed while building the kernel", "other"))
+    return pd.DataFrame(rows, columns=["prompt", "completion"])
+
+
+def collector(frame: pd.DataFrame | None = None, upto: int = 0):
+    frame = sports_frame() if frame is None else frame
+    return lambda db: Collected(frame=frame, examples_upto=upto, counts={})
+
+
+@pytest.fixture
+def ft_settings(settings, openai_api, slack_api):
+    return settings.with_changes(
+        openai=openai_api.settings(),
+        slack=SlackSettings(bot_token="xoxb-test", api_url=slack_api.url, report_channel="C0REP"),
+        training=TrainingSettings(poll_interval=0.0, epochs=2),
+    )
+
+
+def slack_client(slack_api) -> WebClient:
+    return WebClient(token="xoxb-test", base_url=slack_api.url)
+
+
+def auto_finish(openai_api):
+    """Let every job created run to success over a few polls (as a real job would)."""
+
+    def scorer_hook():
+        for job_id, job in list(openai_api.jobs.items()):
+            if job["status"] not in ("succeeded", "failed", "cancelled"):
+                openai_api.script(job_id, ["queued", "running", "running", "succeeded"])
+
+    return scorer_hook
+
+
+def run_openai(settings, database, openai_api, slack_api, *, after_launch=None, **request):
+    """Launch with no-wait, let the test move the job, then resume until it ends."""
+    lines: list[str] = []
+    outcome = train(
+        settings,
+        database,
+        RunRequest(backend="openai", wait=False, poll_interval=0.0, **request),
+        collector=collector(),
+        progress=lines.append,
+        slack=slack_client(slack_api),
+    )
+    (after_launch or auto_finish(openai_api))()
+    ctx = pipeline.context(
+        settings,
+        database,
+        progress=lines.append,
+        slack=slack_client(slack_api),
+        sleep=lambda s: None,
+    )
+    return outcome, ctx, lines
+
+
+@pytest.mark.e2e
+def test_happy_path_openai_babbage(ft_settings, database, openai_api, slack_api) -> None:
+    launched, ctx, lines = run_openai(ft_settings, database, openai_api, slack_api)
+    [outcome] = pipeline.resume(ctx)
+
+    [create] = openai_api.requests_to("/v1/fine_tuning/jobs", "POST")
+    body = create.json
+    assert body["model"] == "babbage-002"
+    assert body["suffix"] == f"sportbot-run-{launched.run.id}"
+    assert body["method"]["supervised"]["hyperparameters"] == {"n_epochs": 2}
+    assert body["metadata"] == {"sportbot_run": str(launched.run.id)}
+    assert body["validation_file"]
+    assert body["training_file"] != body["validation_file"]
+    assert len(openai_api.requests_to("/v1/files", "POST")) == 2
+
+    run = outcome.run
+    assert run.status == "succeeded"
+    assert run.promoted is True
+    assert run.job_id == create_job_id(openai_api)
+    assert run.trained_tokens == 12_345
+    active = ModelRegistry(database).active()
+    assert active.id.startswith("ft:babbage-002")
+    assert active.backend == "openai"
+    assert active.separator
+    assert active.labels == ["baseball", "hockey"]
+    assert run.candidate_metrics["accuracy"] == 1.0  # the stand-in's keyword rule is exact here
+    # the result file (base64 from the stand-in) is kept decoded, charts and JSON written
+    folder = outcome.folder
+    assert (folder / "results.csv").read_text().startswith("step,train_loss")
+    assert (folder / "training_curve.png").read_bytes()[:4] == b"\x89PNG"
+    assert (folder / "confusion.png").exists()
+    assert json.loads((folder / "report.json").read_text())["job_id"] == run.job_id
+    # one Slack message, posted once then updated; final blocks carry job, metrics, verdict
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    updates = slack_api.calls_to("chat.update")
+    assert updates
+    assert all(u.params["ts"] == run.slack_ts for u in updates)
+    final = json.dumps(updates[-1].params["blocks"])
+    assert run.job_id in final
+    assert "accuracy" in final
+    assert "Promoted" in final
+    # charts: files_upload_v2 = getUploadURLExternal + POST bytes, then one complete
+    assert len(slack_api.calls_to("files.getUploadURLExternal")) == 2
+    assert len(slack_api.calls_to("upload")) == 2
+    assert len(slack_api.calls_to("files.completeUploadExternal")) == 1
+    assert RunStore(database).lock_holder() is None
+    assert any("running" in line for line in lines)
+
+
+def create_job_id(openai_api) -> str:
+    [job_id] = openai_api.jobs
+    return job_id
+
+
+@pytest.mark.e2e
+def test_failed_job_is_reported_and_active_model_stays(
+    ft_settings, database, openai_api, slack_api
+) -> None:
+    registry = ModelRegistry(database)
+    registry.register(id="ft:babbage-002:old:x", backend="openai", labels=["baseball", "hockey"])
+    registry.promote("ft:babbage-002:old:x")
+
+    def fail():
+        job_id = create_job_id(openai_api)
+        openai_api.advance(job_id, "running")
+        openai_api.advance(job_id, "failed", error={"code": "quota", "message": "Out of quota"})
+
+    _, ctx, _ = run_openai(ft_settings, database, openai_api, slack_api, after_launch=fail)
+    with pytest.raises(JobFailedError, match="Out of quota"):
+        pipeline.resume(ctx)
+    run = RunStore(database).latest()
+    assert run.status == "failed"
+    assert "Out of quota" in run.error
+    assert registry.active().id == "ft:babbage-002:old:x"
+    final = json.dumps(slack_api.calls_to("chat.update")[-1].params["blocks"])
+    assert "Out of quota" in final
+    assert RunStore(database).lock_holder() is None
+
+
+@pytest.mark.e2e
+def test_cancelled_run_cancels_the_job(ft_settings, database, openai_api, slack_api) -> None:
+    launched, ctx, _ = run_openai(
+        ft_settings, database, openai_api, slack_api, after_launch=lambda: None
+    )
+    run = pipeline.cancel(ctx, launched.run.id)
+    assert run.status == "cancelled"
+    assert openai_api.jobs[run.job_id]["status"] == "cancelled"
+    assert RunStore(database).lock_holder() is None
+    assert ModelRegistry(database).active() is None
+
+
+@pytest.mark.e2e
+def test_job_cancelled_elsewhere_is_reported(ft_settings, database, openai_api, slack_api) -> None:
+    _, ctx, _ = run_openai(
+        ft_settings,
+        database,
+        openai_api,
+        slack_api,
+        after_launch=lambda: openai_api.advance(create_job_id(openai_api), "cancelled"),
+    )
+    with pytest.raises(JobFailedError, match="cancelled"):
+        pipeline.resume(ctx)
+    assert RunStore(database).latest().status == "cancelled"
+
+
+@pytest.mark.e2e
+def test_plain_csv_result_file_too(ft_settings, database, openai_api, slack_api) -> None:
+    openai_api.results_base64 = False
+    _, ctx, _ = run_openai(ft_settings, database, openai_api, slack_api)
+    [outcome] = pipeline.resume(ctx)
+    assert (outcome.folder / "results.csv").read_text().splitlines()[2].startswith("2,0.5")
+
+
+@pytest.mark.e2e
+def test_restart_polls_the_same_job(ft_settings, database, openai_api, slack_api) -> None:
+    def running():
+        openai_api.advance(create_job_id(openai_api), "running")
+
+    launched, _, _ = run_openai(ft_settings, database, openai_api, slack_api, after_launch=running)
+    # a new process: nothing in memory but the database; the stand-in finishes the job
+    openai_api.script(launched.run.job_id, ["running", "succeeded"])
+    fresh = pipeline.context(
+        ft_settings, database, slack=slack_client(slack_api), sleep=lambda s: None
+    )
+    [outcome] = pipeline.resume(fresh)
+    assert outcome.run.job_id == launched.run.job_id
+    assert outcome.run.status == "succeeded"
+    assert len(openai_api.requests_to("/v1/fine_tuning/jobs", "POST")) == 1
+    assert len(openai_api.requests_to("/v1/files", "POST")) == 2
+    retrieves = openai_api.requests_to(f"/v1/fine_tuning/jobs/{launched.run.job_id}", "GET")
+    assert len(retrieves) >= 2
+    assert len(slack_api.calls_to("chat.postMessage")) == 1  # same message after restart
+
+
+@pytest.mark.e2e
+def test_crash_between_create_and_save_adopts_the_job(
+    ft_settings, database, openai_api, slack_api
+) -> None:
+    launched, ctx, _ = run_openai(
+        ft_settings, database, openai_api, slack_api, after_launch=lambda: None
+    )
+    job_id = launched.run.job_id
+    RunStore(database).update(launched.run.id, job_id=None)  # the save never happened
+    openai_api.script(job_id, ["succeeded"])
+    [outcome] = pipeline.resume(ctx)
+    assert outcome.run.job_id == job_id
+    assert len(openai_api.requests_to("/v1/fine_tuning/jobs", "POST")) == 1
+
+
+@pytest.mark.e2e
+def test_polling_survives_5xx_and_429(ft_settings, database, openai_api, slack_api) -> None:
+    _, ctx, _ = run_openai(ft_settings, database, openai_api, slack_api)
+    openai_api.fail_next(503, times=2)
+    openai_api.fail_next(429, times=1)
+    [outcome] = pipeline.resume(ctx)
+    assert outcome.run.status == "succeeded"
+
+
+@pytest.mark.e2e
+def test_second_run_is_refused_naming_the_first(
+    ft_settings, database, openai_api, slack_api
+) -> None:
+    launched, _, _ = run_openai(
+        ft_settings, database, openai_api, slack_api, after_launch=lambda: None
+    )
+    with pytest.raises(RunInProgressError, match=f"run {launched.run.id} is in progress"):
+        train(ft_settings, database, RunRequest(backend="openai"), collector=collector())
+    assert len(RunStore(database).list()) == 1  # the refused request left no row
+    assert len(openai_api.requests_to("/v1/fine_tuning/jobs", "POST")) == 1
+
+
+@pytest.mark.unit
+def test_stale_lock_of_a_finished_run_is_reclaimed(database) -> None:
+    runs = RunStore(database)
+    first = runs.create_locked(backend="local", base_model="local")
+    runs.finish(first.id, status="failed")  # crashed before releasing
+    second = runs.create_locked(backend="local", base_model="local")
+    assert runs.lock_holder().id == second.id
+
+
+@pytest.mark.e2e
+def test_cost_cap_refuses_before_any_upload(ft_settings, database, openai_api) -> None:
+    capped = ft_settings.with_changes(
+        training=TrainingSettings(poll_interval=0.0, epochs=2, cost_cap_usd=0.0000001)
+    )
+    with pytest.raises(CostCapError, match="above the cap"):
+        train(capped, database, RunRequest(backend="openai"), collector=collector())
+    assert openai_api.requests_to("/v1/files", "POST") == []
+    run = RunStore(database).latest()
+    assert run.status == "failed"
+    assert run.estimated_cost > 0
+    assert run.estimated_tokens > 0
+    assert RunStore(database).lock_holder() is None
+
+
+@pytest.mark.e2e
+def test_local_backend_shares_the_pipeline(settings, database) -> None:
+    frame = sports_frame(other=True)
+    outcome = train(
+        settings, database, RunRequest(backend="local"), collector=collector(frame, upto=7)
+    )
+    assert outcome.run.status == "succeeded"
+    assert outcome.run.examples_upto == 7
+    assert outcome.model.backend == "local"
+    assert outcome.model.status == "active"
+    assert outcome.run.candidate_metrics["accuracy"] >= 0.9
+    assert (outcome.folder / "confusion.png").exists()
+    assert (outcome.folder / "report.json").exists()
+
+
+@pytest.mark.e2e
+def test_train_local_keeps_its_signature(settings, database, tmp_path) -> None:
+    from training import prepare as prep
+
+    prepared = prep.prepare(sports_frame(other=True), model="babbage-002")
+    train_path, valid_path = prep.write_prepared(prepared, tmp_path / "x.jsonl")
+    info = train_local(
+        settings,
+        database,
+        trigger="slack",
+        requested_by="U1",
+        channel=None,
+        progress=lambda line: None,
+        train_file=train_path,
+        valid_file=valid_path,
+        force=False,
+    )
+    assert info.status == "active"
+    assert RunStore(database).latest().requested_by == "U1"

@@ -1,0 +1,182 @@
+"""Stage helpers for OpenAI fine-tuning jobs: upload, create, poll, results, cancel.
+
+Thin functions over the real ``openai`` client. The client retries 429/5xx and
+connection errors itself (``max_retries``); ``retrying`` adds a slower loop of
+our own around every call made while waiting, because a job runs for minutes
+to hours and one bad minute of network must not lose it. Nothing here touches
+the database: the pipeline persists what these functions return.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import openai
+
+from training.errors import OpenAIError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+RESULT_COLUMNS = ("step", "train_loss", "train_accuracy", "valid_loss", "valid_mean_token_accuracy")
+# Errors worth waiting out: the network, rate limits, OpenAI's own 5xx.
+TRANSIENT = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
+
+Sleep = Callable[[float], None]
+
+
+def retrying(
+    call: Callable[[], T], *, attempts: int = 6, base_delay: float = 1.0, sleep: Sleep = time.sleep
+) -> T:
+    """``call()``, retried with exponential backoff on transient errors (then OpenAIError)."""
+    for attempt in range(attempts):
+        try:
+            return call()
+        except TRANSIENT as error:
+            if attempt == attempts - 1:
+                raise OpenAIError(
+                    f"OpenAI kept failing while waiting for the job: {error}"
+                ) from None
+            delay = min(base_delay * 2**attempt, 60.0)
+            log.warning("OpenAI call failed (%s); retrying in %.1f s", type(error).__name__, delay)
+            sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def upload(client: openai.OpenAI, path: Path) -> str:
+    """Upload a prepared JSONL file for fine-tuning; returns its file id."""
+    with open(path, "rb") as handle:
+        return client.files.create(file=(Path(path).name, handle), purpose="fine-tune").id
+
+
+def suffix_for(run_id: int) -> str:
+    # OpenAI refuses suffixes over 64 characters; this one is far below.
+    return f"sportbot-run-{run_id}"[:64]
+
+
+def create_job(
+    client: openai.OpenAI,
+    *,
+    run_id: int,
+    model: str,
+    training_file: str,
+    validation_file: str | None,
+    epochs: int,
+    seed: int | None = None,
+) -> Any:
+    """Create the fine-tuning job of run ``run_id`` (metadata carries the run id)."""
+    return client.fine_tuning.jobs.create(
+        model=model,
+        training_file=training_file,
+        validation_file=validation_file,
+        suffix=suffix_for(run_id),
+        seed=seed if seed is not None else run_id,
+        method={"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": epochs}}},
+        metadata={"sportbot_run": str(run_id)},
+    )
+
+
+def find_job(client: openai.OpenAI, run_id: int) -> Any | None:
+    """The job already created for ``run_id`` (a crash after create, before saving its id)."""
+    page = retrying(lambda: client.fine_tuning.jobs.list(metadata={"sportbot_run": str(run_id)}))
+    jobs = [job for job in page.data if (job.metadata or {}).get("sportbot_run") == str(run_id)]
+    return jobs[0] if jobs else None
+
+
+def retrieve(client: openai.OpenAI, job_id: str, *, sleep: Sleep = time.sleep) -> Any:
+    return retrying(lambda: client.fine_tuning.jobs.retrieve(job_id), sleep=sleep)
+
+
+def new_events(
+    client: openai.OpenAI, job_id: str, seen: set[str], *, sleep: Sleep = time.sleep
+) -> list[Any]:
+    """Events not in ``seen`` (ids added to it), oldest first."""
+    page = retrying(lambda: client.fine_tuning.jobs.list_events(job_id, limit=50), sleep=sleep)
+    fresh = [event for event in page.data if event.id not in seen]
+    seen.update(event.id for event in fresh)
+    return list(reversed(fresh))  # the API lists newest first
+
+
+def poll(
+    client: openai.OpenAI,
+    job_id: str,
+    *,
+    interval: float,
+    on_update: Callable[[Any, list[Any]], None],
+    sleep: Sleep = time.sleep,
+    max_polls: int | None = None,
+) -> Any:
+    """Retrieve the job every ``interval`` seconds until it ends; returns the final job.
+
+    ``on_update(job, new_events)`` sees each status and the events since the last poll.
+    """
+    seen: set[str] = set()
+    polls = 0
+    while True:
+        job = retrieve(client, job_id, sleep=sleep)
+        on_update(job, new_events(client, job_id, seen, sleep=sleep))
+        polls += 1
+        if job.status in TERMINAL or (max_polls is not None and polls >= max_polls):
+            return job
+        sleep(interval)
+
+
+def failure_message(job: Any) -> str:
+    """OpenAI's reason for a failed or cancelled job, as one line."""
+    if job.status == "cancelled":
+        return f"Fine-tuning job {job.id} was cancelled."
+    error = job.error
+    message = getattr(error, "message", None) if error is not None else None
+    code = getattr(error, "code", None) if error is not None else None
+    reason = message or "no reason given"
+    return f"Fine-tuning job {job.id} failed: {reason}" + (f" ({code})" if code else "")
+
+
+def download_results(client: openai.OpenAI, job: Any, *, sleep: Sleep = time.sleep) -> str:
+    """The job's result CSV as text ('' when it has none); base64 content is decoded."""
+    if not job.result_files:
+        return ""
+    content = retrying(lambda: client.files.content(job.result_files[0]), sleep=sleep).content
+    return decode_result(content)
+
+
+def decode_result(content: bytes) -> str:
+    """Result files may arrive base64-encoded; plain CSV is returned as it is."""
+    text = content.decode("utf-8", errors="replace")
+    if text.lstrip().startswith("step"):
+        return text
+    try:
+        return base64.b64decode(content, validate=False).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return text
+
+
+def parse_results(text: str) -> list[dict[str, float | None]]:
+    """Rows of the result CSV with numbers (empty validation cells become None)."""
+    rows = []
+    for row in csv.DictReader(io.StringIO(text)):
+        rows.append({name: _number(row.get(name)) for name in RESULT_COLUMNS})
+    return rows
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def cancel(client: openai.OpenAI, job_id: str) -> Any:
+    """Cancel a job; a job that has already ended is returned as it is."""
+    try:
+        return client.fine_tuning.jobs.cancel(job_id)
+    except openai.BadRequestError:
+        return client.fine_tuning.jobs.retrieve(job_id)

@@ -1,0 +1,597 @@
+"""One retraining run end to end, for both backends.
+
+collect → prepare → (cost guard) → launch → wait → results → evaluate →
+register/promote → report. Every stage saves what it produced in the run's
+row before the next one starts, and ``advance`` skips the stages whose
+results are already there, so the same function starts a run and resumes one
+a killed process left behind: files already uploaded are not uploaded again,
+and a job is never created twice for one run (its id is saved right after
+creation, and a crash in between is caught by looking the job up by the run
+id in its metadata).
+
+One run at a time across every process: the run row and the ``locks`` row are
+created together (``RunStore.create_locked``); the lock is released when the
+run ends. A run whose OpenAI job exists keeps the lock if the process dies or
+the network gives out, so ``sportbot runs resume`` (or the scheduler at start)
+picks it up again instead of a second job being launched.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from slack_sdk import WebClient
+
+from training import openai_jobs
+from training import prepare as prep
+from training import report as reporting
+from training.classifiers import local
+from training.classifiers.base import TextClassifier
+from training.collect import Collected, collect
+from training.config import DEFAULT_SEPARATOR, Settings
+from training.data import Source
+from training.db import Database
+from training.errors import (
+    CostCapError,
+    JobFailedError,
+    ModelFileError,
+    NoModelError,
+    RunError,
+)
+from training.evaluate import evaluate
+from training.registry import ModelInfo, ModelRegistry, load_classifier
+from training.runs import RunInfo, RunStore
+from training.schema import utcnow
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+Collector = Callable[[Database], Collected]
+BACKENDS = ("local", "openai")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a candidate replaces the active model, and why."""
+
+    promote: bool
+    reason: str
+
+
+def decide(
+    candidate: dict[str, Any], active: dict[str, Any] | None, *, margin: float, force: bool
+) -> Decision:
+    """Promote unless the candidate is worse than the active model by more than ``margin``."""
+    if force:
+        return Decision(True, "forced")
+    if active is None:
+        return Decision(True, "no active model to compare with")
+    new, old = candidate["accuracy"], active["accuracy"]
+    if new + margin >= old:
+        return Decision(True, f"accuracy {new:.4f} vs active {old:.4f} (margin {margin})")
+    return Decision(False, f"accuracy {new:.4f} is below active {old:.4f} by more than {margin}")
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What was asked for: which backend, which base model, by whom, how to wait."""
+
+    backend: str = "local"
+    base_model: str | None = None
+    poll_interval: float | None = None
+    force: bool = False
+    wait: bool = True
+    trigger: str = "cli"
+    requested_by: str | None = None
+    channel: str | None = None
+
+
+@dataclass
+class Outcome:
+    """Where a run stands when ``start``/``resume`` return."""
+
+    run: RunInfo
+    model: ModelInfo | None = None
+    report: dict[str, Any] | None = None
+    folder: Path | None = None
+
+
+@dataclass
+class Context:
+    """What every stage needs; built once per run (tests inject the edges)."""
+
+    settings: Settings
+    db: Database
+    progress: Progress
+    collector: Collector
+    slack: WebClient | None = None
+    openai_client: Any = None
+    sleep: Callable[[float], None] = time.sleep
+    force: bool = False
+    wait: bool = True
+    poll_interval: float = 30.0
+    lines: list[str] = field(default_factory=list)
+    _report: reporting.SlackReport | None = None
+
+    @property
+    def runs(self) -> RunStore:
+        return RunStore(self.db)
+
+    def say(self, line: str) -> None:
+        """A progress line: to the terminal/caller and into the run's one Slack message."""
+        self.progress(line)
+        self.lines.append(line)
+        if self._report is not None:
+            self._report.show(line, reporting.progress_blocks("Retraining in progress", self.lines))
+
+    def client(self) -> Any:
+        if self.openai_client is None:
+            from training.classifiers.openai_model import build_client
+
+            self.openai_client = build_client(self.settings.openai)
+        return self.openai_client
+
+
+def default_collector(settings: Settings, data: Path | None = None) -> Collector:
+    """Collect from the 20 Newsgroups archive (``data``, SPORTBOT_20NEWS or sklearn) + Slack."""
+    source = Source(data or settings.twenty_news, settings.cache_dir)
+    return lambda db: collect(source, db)
+
+
+def context(
+    settings: Settings,
+    db: Database,
+    *,
+    progress: Progress | None = None,
+    collector: Collector | None = None,
+    slack: WebClient | None = None,
+    openai_client: Any = None,
+    sleep: Callable[[float], None] = time.sleep,
+    force: bool = False,
+    wait: bool = True,
+    poll_interval: float | None = None,
+) -> Context:
+    """A Context with the real edges unless given (Slack client from the settings)."""
+    return Context(
+        settings=settings,
+        db=db,
+        progress=progress or (lambda message: log.info(message)),
+        collector=collector or default_collector(settings),
+        slack=slack if slack is not None else reporting.slack_client(settings),
+        openai_client=openai_client,
+        sleep=sleep,
+        force=force,
+        wait=wait,
+        poll_interval=(settings.training.poll_interval if poll_interval is None else poll_interval),
+    )
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def start(
+    ctx: Context,
+    request: RunRequest,
+    *,
+    train_file: Path | None = None,
+    valid_file: Path | None = None,
+) -> Outcome:
+    """Start a run (refused with RunInProgressError while another one holds the lock)."""
+    if request.backend not in BACKENDS:
+        raise RunError(f"Unknown backend {request.backend!r}: use one of {', '.join(BACKENDS)}.")
+    base = "local" if request.backend == "local" else request.base_model
+    run = ctx.runs.create_locked(
+        backend=request.backend,
+        base_model=base or ctx.settings.training.base_model,
+        trigger=request.trigger,
+        requested_by=request.requested_by,
+        channel=request.channel,
+    )
+    if train_file is not None:  # prepared files given: no collecting
+        run = ctx.runs.update(
+            run.id,
+            train_path=str(train_file),
+            valid_path=str(valid_file) if valid_file else str(train_file),
+        )
+    return advance(ctx, run)
+
+
+def resume(ctx: Context, run_id: int | None = None) -> list[Outcome]:
+    """Take up unfinished runs (or the one named): OpenAI jobs are polled, not relaunched."""
+    runs = ctx.runs.unfinished()
+    if run_id is not None:
+        runs = [run for run in runs if run.id == run_id]
+    outcomes = []
+    for run in runs:
+        ctx.say(f"Resuming run {run.id} ({run.status}, job {run.job_id or 'not created'})…")
+        outcomes.append(advance(ctx, run))
+    return outcomes
+
+
+def cancel(ctx: Context, run_id: int) -> RunInfo:
+    """Cancel a run and its OpenAI job; the lock is released, the active model stays."""
+    run = ctx.runs.get(run_id)
+    if run is None:
+        raise RunError(f"No training run {run_id} (see `sportbot runs`).")
+    if run.finished:
+        raise RunError(f"Run {run_id} has already {run.status}.")
+    if run.job_id:
+        openai_jobs.cancel(ctx.client(), run.job_id)
+    run = ctx.runs.finish(run_id, status="cancelled", error="cancelled by request")
+    ctx.runs.release(run_id)
+    return run
+
+
+# ---------------------------------------------------------------- the stages
+
+
+def advance(ctx: Context, run: RunInfo) -> Outcome:
+    """Carry ``run`` from wherever it stands to its end (or to a launched job with no-wait)."""
+    started = time.monotonic()
+    _attach_slack(ctx, run)
+    try:
+        if not run.valid_path:
+            run = prepare_stage(ctx, run)
+        if run.backend == "local":
+            candidate, job = fit_local(ctx, run), None
+        else:
+            run = launch_openai(ctx, run)
+            if not ctx.wait:
+                ctx.say(f"Job {run.job_id} launched; `sportbot runs resume` waits for it.")
+                return Outcome(run=run, folder=run_folder(ctx, run))
+            job = wait_for_job(ctx, run)
+            run = ctx.runs.update(run.id, status="evaluating", trained_tokens=job.trained_tokens)
+            save_results(ctx, run, job)
+            candidate = openai_candidate(ctx, run, job)
+        return judge_and_finish(ctx, run, candidate, job, time.monotonic() - started)
+    except BaseException as error:
+        _fail(ctx, run.id, error)
+        raise
+
+
+def prepare_stage(ctx: Context, run: RunInfo) -> RunInfo:
+    """Collect and prepare (default mode, every recommendation accepted); cost guard."""
+    ctx.say("Collecting the labelled examples…")
+    run = ctx.runs.update(run.id, status="preparing")
+    collected = ctx.collector(ctx.db)
+    model = "babbage-002" if run.backend == "local" else run.base_model
+    prepared = prep.prepare(collected.frame, model=model)
+    folder = run_folder(ctx, run)
+    train_path, valid_path = prep.write_prepared(prepared, folder / "examples.jsonl")
+    tokens = prep.file_tokens(prepared.train, prepared) * ctx.settings.training.epochs
+    cost = None
+    if run.backend == "openai":
+        cost = prep.estimate_cost(tokens, 1, model, ctx.settings.training.prices)
+        shown = f"${cost:.2f}" if cost is not None else "unknown (no price configured)"
+        ctx.say(
+            f"Estimated {tokens} trained tokens ({ctx.settings.training.epochs} epochs), {shown}."
+        )
+    run = ctx.runs.update(
+        run.id,
+        train_path=str(train_path),
+        valid_path=str(valid_path or train_path),
+        examples_upto=collected.examples_upto,
+        estimated_tokens=tokens,
+        estimated_cost=cost,
+    )
+    check_cost(cost, ctx.settings.training.cost_cap_usd)
+    return run
+
+
+def check_cost(cost: float | None, cap: float | None) -> None:
+    """CostCapError when the estimate is above the cap (checked before any upload)."""
+    if cap is not None and cost is not None and cost > cap:
+        raise CostCapError(
+            f"Estimated cost ${cost:.2f} is above the cap ${cap:.2f} (SPORTBOT_COST_CAP_USD)."
+        )
+
+
+def launch_openai(ctx: Context, run: RunInfo) -> RunInfo:
+    """Upload the files and create the job, saving each id as soon as it exists."""
+    client = ctx.client()
+    if not run.train_file_id:
+        ctx.say("Uploading the training file…")
+        run = ctx.runs.update(
+            run.id,
+            status="uploading",
+            train_file_id=openai_jobs.upload(client, Path(run.train_path)),
+        )
+    if not run.valid_file_id and run.valid_path and run.valid_path != run.train_path:
+        ctx.say("Uploading the validation file…")
+        run = ctx.runs.update(
+            run.id, valid_file_id=openai_jobs.upload(client, Path(run.valid_path))
+        )
+    if run.job_id:
+        return run
+    # A crash between create and save would otherwise launch a second, paid job.
+    job = openai_jobs.find_job(client, run.id)
+    if job is None:
+        job = openai_jobs.create_job(
+            client,
+            run_id=run.id,
+            model=run.base_model,
+            training_file=run.train_file_id,
+            validation_file=run.valid_file_id,
+            epochs=ctx.settings.training.epochs,
+        )
+    run = ctx.runs.update(run.id, job_id=job.id, status=job.status)
+    ctx.say(f"Fine-tuning job {job.id} created on {run.base_model} ({job.status}).")
+    return run
+
+
+def wait_for_job(ctx: Context, run: RunInfo) -> Any:
+    """Poll until the job ends; JobFailedError (OpenAI's message) when it failed/was cancelled."""
+    status = {"last": run.status}
+
+    def on_update(job: Any, events: list[Any]) -> None:
+        for event in events:
+            ctx.say(f"{job.id}: {event.message}")
+        if job.status != status["last"]:
+            status["last"] = job.status
+            if job.status not in openai_jobs.TERMINAL:  # the end is recorded by finish()
+                ctx.runs.update(run.id, status=job.status)
+            ctx.say(f"Job {job.id} is {job.status}.")
+
+    job = openai_jobs.poll(
+        ctx.client(), run.job_id, interval=ctx.poll_interval, on_update=on_update, sleep=ctx.sleep
+    )
+    if job.status != "succeeded":
+        raise JobFailedError(openai_jobs.failure_message(job))
+    return job
+
+
+def save_results(ctx: Context, run: RunInfo, job: Any) -> Path | None:
+    """Keep the job's result CSV (decoded) in the run folder."""
+    text = openai_jobs.download_results(ctx.client(), job, sleep=ctx.sleep)
+    if not text:
+        return None
+    path = run_folder(ctx, run) / "results.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@dataclass
+class Candidate:
+    """A trained model ready to be judged: its classifier and its registry fields."""
+
+    classifier: TextClassifier
+    fields: dict[str, Any]
+    artifact: Callable[[], dict[str, Any]] = lambda: {}
+
+
+def fit_local(ctx: Context, run: RunInfo) -> Candidate:
+    """Train the embedded model in-process from the same prepared files."""
+    ctx.runs.update(run.id, status="training")
+    train = prep.read_prepared(Path(run.train_path))
+    ctx.say(f"Training the local model on {len(train)} examples…")
+    model = local.LocalModel().fit(train["text"].tolist(), train["label"].tolist())
+
+    def artifact() -> dict[str, Any]:  # written only when the model is new
+        path = local.save(model, ctx.settings.models_dir)
+        return {"artifact_path": str(path), "artifact_sha256": local.file_sha256(path)}
+
+    fields = {
+        "id": model.model_id,
+        "backend": "local",
+        "labels": [str(label) for label in model.classes_],
+        "base_model": "local",
+        "prompt_format": "completion",
+        "data_sha256": model.metadata_["data_sha256"],
+    }
+    return Candidate(model, fields, artifact)
+
+
+def openai_candidate(ctx: Context, run: RunInfo, job: Any) -> Candidate:
+    """The fine-tuned model as a classifier, with the labels and separator it learned."""
+    from training.classifiers.openai_model import OpenAIModel
+
+    train = prep.read_prepared(Path(run.train_path))
+    labels = sorted(set(train["label"]))
+    fmt = prep.format_for(run.base_model)
+    separator = _separator_of(Path(run.train_path)) if fmt == "completion" else DEFAULT_SEPARATOR
+    classifier = OpenAIModel(
+        job.fine_tuned_model,
+        settings=ctx.settings.openai,
+        labels=labels,
+        separator=separator,
+        client=ctx.client(),
+    )
+    fields = {
+        "id": job.fine_tuned_model,
+        "backend": "openai",
+        "labels": labels,
+        "base_model": run.base_model,
+        "prompt_format": fmt,
+        "separator": separator,
+    }
+    return Candidate(classifier, fields)
+
+
+def judge_and_finish(
+    ctx: Context, run: RunInfo, candidate: Candidate, job: Any, duration: float
+) -> Outcome:
+    """Evaluate candidate and active model on the same examples; register, maybe promote."""
+    valid = prep.read_prepared(Path(run.valid_path))
+    ctx.say(f"Evaluating on {len(valid)} validation examples…")
+    registry = ModelRegistry(ctx.db)
+    metrics = evaluate(candidate.classifier, valid["text"].tolist(), valid["label"].tolist())
+    active = active_metrics(ctx.settings, registry, valid)
+    decision = decide(
+        metrics, active, margin=ctx.settings.training.promotion_margin, force=ctx.force
+    )
+    info = registry.get(candidate.fields["id"])
+    if info is not None:
+        ctx.say(f"{info.id} was registered before (same data); keeping that entry.")
+    else:
+        info = registry.register(
+            **candidate.fields,
+            **candidate.artifact(),
+            metrics={**metrics, "active": active},
+            run_id=run.id,
+        )
+        ctx.say(f"Promotion: {'yes' if decision.promote else 'no'} ({decision.reason}).")
+        if decision.promote:
+            info = registry.promote(info.id)
+    promoted = info.status == "active"
+    run = ctx.runs.finish(
+        run.id,
+        status="succeeded",
+        model_id=info.id,
+        candidate_metrics=metrics,
+        active_metrics=active,
+        promoted=promoted,
+    )
+    ctx.runs.release(run.id)
+    report = reporting.build(
+        run_id=run.id,
+        backend=run.backend,
+        base_model=run.base_model,
+        status=run.status,
+        job_id=run.job_id,
+        model_id=info.id,
+        trained_tokens=run.trained_tokens,
+        duration_s=_job_duration(job) if job is not None else duration,
+        candidate=metrics,
+        active=active,
+        promoted=promoted,
+        reason=decision.reason,
+    )
+    publish(ctx, run, report)
+    return Outcome(run=run, model=info, report=report, folder=run_folder(ctx, run))
+
+
+def active_metrics(
+    settings: Settings, registry: ModelRegistry, valid: pd.DataFrame
+) -> dict[str, Any] | None:
+    """The active model's metrics on the same validation examples, or None without one."""
+    active = registry.active()
+    if active is None:
+        return None
+    try:
+        classifier = load_classifier(active, settings)
+    except (ModelFileError, NoModelError) as error:
+        log.warning("Cannot load the active model %s to compare: %s", active.id, error)
+        return None
+    metrics = evaluate(classifier, valid["text"].tolist(), valid["label"].tolist())
+    return {**metrics, "model": active.id}
+
+
+def publish(ctx: Context, run: RunInfo, report: dict[str, Any]) -> list[Path]:
+    """JSON report and charts in the run folder; the final Slack message and uploads."""
+    folder = run_folder(ctx, run)
+    reporting.write_json(report, folder)
+    charts = []
+    results = folder / "results.csv"
+    if results.exists():
+        rows = openai_jobs.parse_results(results.read_text(encoding="utf-8"))
+        charts.append(reporting.training_curve(rows, folder / "training_curve.png"))
+    charts.append(reporting.confusion_chart(report.get("candidate"), folder / "confusion.png"))
+    charts = [path for path in charts if path is not None]
+    lines = reporting.summary_lines(report)
+    for line in lines:
+        ctx.progress(line)
+    if ctx._report is not None:
+        ctx._report.show("\n".join(lines), reporting.blocks(report))
+        ctx._report.upload(charts)
+    return charts
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def run_folder(ctx: Context, run: RunInfo) -> Path:
+    folder = ctx.settings.runs_dir / str(run.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _attach_slack(ctx: Context, run: RunInfo) -> None:
+    """The run's Slack message (reused after a restart through the saved ts)."""
+    channel = run.channel or ctx.settings.slack.report_channel
+    if ctx.slack is None or not channel:
+        if ctx.slack is not None:
+            log.info(
+                "No channel for run %s (SPORTBOT_REPORT_CHANNEL unset): no Slack report.", run.id
+            )
+        return
+    ctx._report = reporting.SlackReport(ctx.slack, channel, run.slack_ts)
+    if run.slack_ts is None:
+        title = f"Retraining run {run.id} ({run.backend}, {run.base_model}) started"
+        ts = ctx._report.show(title, reporting.progress_blocks(title, []))
+        if ts is not None:
+            ctx.runs.update(run.id, slack_ts=ts, channel=ctx._report.channel)
+
+
+def _fail(ctx: Context, run_id: int, error: BaseException) -> None:
+    """Record a failure; a run whose job exists stays resumable unless the job itself failed."""
+    run = ctx.runs.get(run_id)
+    if run is None or run.finished:
+        return
+    if run.job_id and not isinstance(error, JobFailedError):
+        log.warning(
+            "Run %s stopped while its job %s goes on (%s): `sportbot runs resume` continues it.",
+            run_id,
+            run.job_id,
+            error,
+        )
+        return
+    message = str(error) or type(error).__name__
+    status = "cancelled" if "was cancelled" in message else "failed"
+    run = ctx.runs.finish(run_id, status=status, error=message)
+    ctx.runs.release(run_id)
+    report = reporting.build(
+        run_id=run.id,
+        backend=run.backend,
+        base_model=run.base_model,
+        status=status,
+        job_id=run.job_id,
+        error=message,
+        duration_s=_elapsed(run),
+    )
+    try:
+        publish(ctx, run, report)
+    except Exception:  # the original error matters more than a failed report
+        log.exception("Could not report the failure of run %s", run_id)
+
+
+def _separator_of(train_path: Path) -> str:
+    with open(train_path, encoding="utf-8") as handle:
+        first = handle.readline()
+    import json
+
+    return prep.separator_of(json.loads(first).get("prompt", "")) or DEFAULT_SEPARATOR
+
+
+def _job_duration(job: Any) -> float | None:
+    if job.finished_at and job.created_at:
+        return float(job.finished_at - job.created_at)
+    return None
+
+
+def _elapsed(run: RunInfo) -> float | None:
+    created = run.created_at
+    if created is None:
+        return None
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    return (utcnow() - created).total_seconds()
+
+
+__all__ = [
+    "Context",
+    "Decision",
+    "Outcome",
+    "RunRequest",
+    "advance",
+    "cancel",
+    "context",
+    "decide",
+    "resume",
+    "start",
+]

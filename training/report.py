@@ -1,0 +1,270 @@
+"""Stage: the run report — a JSON file, PNG charts, and one Slack message.
+
+The report is a plain dict built from the run (``build``), so the CLI, the
+JSON file and the Slack blocks all show the same numbers. Slack gets ONE
+message per run: posted when the run starts, ``chat.update``'d as the job
+moves and at the end; the charts follow with ``files_upload_v2``. training/
+never imports bot/: it speaks to Slack through slack_sdk's WebClient only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from training.config import Settings
+
+log = logging.getLogger(__name__)
+MAX_LINES = 8  # progress lines kept in the Slack message
+
+
+def build(
+    *,
+    run_id: int,
+    backend: str,
+    base_model: str,
+    status: str,
+    job_id: str | None = None,
+    model_id: str | None = None,
+    trained_tokens: int | None = None,
+    duration_s: float | None = None,
+    candidate: dict[str, Any] | None = None,
+    active: dict[str, Any] | None = None,
+    promoted: bool | None = None,
+    reason: str | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """Everything a person wants to know about a finished run, as JSON-ready data."""
+    return {
+        "run_id": run_id,
+        "backend": backend,
+        "base_model": base_model,
+        "status": status,
+        "job_id": job_id,
+        "model_id": model_id,
+        "trained_tokens": trained_tokens,
+        "duration_s": round(duration_s, 1) if duration_s is not None else None,
+        "candidate": candidate,
+        "active": active,
+        "promoted": promoted,
+        "reason": reason,
+        "error": error,
+    }
+
+
+def summary_lines(report: dict[str, Any]) -> list[str]:
+    """The report as plain lines (terminal and Slack fallback text)."""
+    lines = [
+        f"Run {report['run_id']} ({report['backend']}, base {report['base_model']}): "
+        f"{report['status']}"
+    ]
+    if report.get("job_id"):
+        lines.append(f"Job: {report['job_id']}")
+    if report.get("model_id"):
+        lines.append(f"Model: {report['model_id']}")
+    if report.get("trained_tokens") is not None:
+        lines.append(f"Trained tokens: {report['trained_tokens']}")
+    if report.get("duration_s") is not None:
+        lines.append(f"Duration: {_duration(report['duration_s'])}")
+    lines.extend(metric_lines(report.get("candidate"), report.get("active")))
+    if report.get("error"):
+        lines.append(f"Error: {report['error']}")
+    if report.get("promoted") is not None:
+        verdict = "promoted" if report["promoted"] else "not promoted"
+        lines.append(f"Result: {verdict} ({report.get('reason') or ''})")
+    return lines
+
+
+def metric_lines(candidate: dict | None, active: dict | None) -> list[str]:
+    """Candidate vs active, side by side: accuracy, ROC AUC, F1 per class."""
+    if not candidate:
+        return []
+
+    def cell(metrics: dict | None, key: str, label: str | None = None) -> str:
+        if not metrics:
+            return "-"
+        value = metrics.get("per_class", {}).get(label, {}).get(key) if label else metrics.get(key)
+        return f"{value:.3f}" if isinstance(value, int | float) else "-"
+
+    lines = ["metric            candidate  active"]
+    for key in ("accuracy", "macro_f1", "roc_auc"):
+        lines.append(f"{key:<17} {cell(candidate, key):>9}  {cell(active, key):>6}")
+    for label in candidate.get("per_class", {}):
+        lines.append(
+            f"f1 {label:<14} {cell(candidate, 'f1', label):>9}  {cell(active, 'f1', label):>6}"
+        )
+    return lines
+
+
+def blocks(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Block Kit for the final message."""
+    ok = report["status"] == "succeeded"
+    icon = ":white_check_mark:" if ok else ":x:"
+    title = f"{icon} Retraining run {report['run_id']} {report['status']}"
+    fields = [
+        ("Job", report.get("job_id") or "-"),
+        ("Base model", report["base_model"]),
+        ("Trained tokens", str(report.get("trained_tokens") or "-")),
+        ("Duration", _duration(report.get("duration_s"))),
+    ]
+    result: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        {
+            "type": "section",
+            "fields": [{"type": "mrkdwn", "text": f"*{name}*\n{value}"} for name, value in fields],
+        },
+    ]
+    table = metric_lines(report.get("candidate"), report.get("active"))
+    if table:
+        result.append(_text_block("```" + "\n".join(table) + "```"))
+    if report.get("error"):
+        result.append(_text_block(f"*Error:* {report['error']}"))
+    if report.get("promoted") is not None:
+        verdict = "Promoted :rocket:" if report["promoted"] else "Not promoted"
+        model = f" `{report['model_id']}`" if report.get("model_id") else ""
+        result.append(_text_block(f"*{verdict}*{model}: {report.get('reason') or ''}"))
+    return result
+
+
+def progress_blocks(title: str, lines: list[str]) -> list[dict[str, Any]]:
+    body = "\n".join(f"• {line}" for line in lines[-MAX_LINES:]) or "…"
+    return [_text_block(f"*{title}*"), _text_block(body)]
+
+
+def _text_block(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
+# ---------------------------------------------------------------- files
+
+
+def write_json(report: dict[str, Any], folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "report.json"
+    path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    return path
+
+
+def training_curve(rows: list[dict[str, float | None]], path: Path) -> Path | None:
+    """Loss and accuracy per step from the result CSV; None when there are no rows."""
+    if not rows:
+        return None
+    plt = _pyplot()
+    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(9, 3.5))
+    for axis, columns in (
+        (loss_axis, ("train_loss", "valid_loss")),
+        (accuracy_axis, ("train_accuracy", "valid_mean_token_accuracy")),
+    ):
+        for column in columns:
+            points = [(r["step"], r[column]) for r in rows if r.get(column) is not None]
+            if points:
+                xs, ys = zip(*points, strict=True)
+                axis.plot(xs, ys, marker="o" if len(points) < 20 else None, label=column)
+        axis.set_xlabel("step")
+        axis.legend()
+    loss_axis.set_title("loss")
+    accuracy_axis.set_title("accuracy")
+    return _save(plt, figure, path)
+
+
+def confusion_chart(metrics: dict[str, Any] | None, path: Path) -> Path | None:
+    """The candidate's confusion matrix (rows: true, columns: predicted)."""
+    if not metrics or not metrics.get("confusion_matrix"):
+        return None
+    plt = _pyplot()
+    labels, matrix = metrics["labels"], metrics["confusion_matrix"]
+    figure, axis = plt.subplots(figsize=(4.5, 4))
+    axis.imshow(matrix, cmap="Blues")
+    axis.set_xticks(range(len(labels)), labels)
+    axis.set_yticks(range(len(labels)), labels)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("true")
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            axis.text(j, i, str(value), ha="center", va="center")
+    axis.set_title("confusion matrix")
+    return _save(plt, figure, path)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display in servers and CI
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(plt, figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path, format="png", dpi=100)
+    plt.close(figure)
+    return path
+
+
+# ---------------------------------------------------------------- Slack
+
+
+def slack_client(settings: Settings) -> WebClient | None:
+    """A WebClient for reports, or None (logged) when no bot token is configured."""
+    if not settings.slack.bot_token:
+        log.info("SLACK_BOT_TOKEN is not set: the training report is not posted to Slack.")
+        return None
+    return WebClient(token=settings.slack.bot_token, base_url=settings.slack.api_url)
+
+
+class SlackReport:
+    """One Slack message per run: posted once, then updated; failures only logged.
+
+    Slack being down must never fail or stop a training run, so every call
+    here logs and carries on.
+    """
+
+    def __init__(self, client: WebClient, channel: str, ts: str | None = None) -> None:
+        self.client = client
+        self.channel = channel
+        self.ts = ts
+
+    def show(self, text: str, message_blocks: list[dict[str, Any]]) -> str | None:
+        """Post the message the first time, update it afterwards; returns its ts."""
+        try:
+            if self.ts is None:
+                response = self.client.chat_postMessage(
+                    channel=self.channel, text=text, blocks=message_blocks
+                )
+                # Posting to a user id lands in a DM: updates need the real channel id.
+                self.channel, self.ts = response["channel"], response["ts"]
+            else:
+                self.client.chat_update(
+                    channel=self.channel, ts=self.ts, text=text, blocks=message_blocks
+                )
+        except SlackApiError as error:
+            log.warning("Slack report not updated: %s", error.response.get("error"))
+        return self.ts
+
+    def upload(self, paths: list[Path]) -> None:
+        """Upload the charts into the message's thread (files_upload_v2)."""
+        if not paths:
+            return
+        try:
+            self.client.files_upload_v2(
+                channel=self.channel,
+                thread_ts=self.ts,
+                file_uploads=[{"file": str(path), "title": path.stem} for path in paths],
+                request_file_info=False,
+            )
+        except SlackApiError as error:
+            log.warning("Slack chart upload failed: %s", error.response.get("error"))

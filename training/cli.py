@@ -225,7 +225,15 @@ def _database(settings: Settings):
 
 @app.command()
 def train(
-    backend: Backend = typer.Option(Backend.local, help="local: the embedded scikit-learn model."),
+    backend: Backend = typer.Option(
+        Backend.local, help="local: the embedded model; openai: a fine-tuning job."
+    ),
+    model: str | None = typer.Option(
+        None, "--model", help="OpenAI base model (default: SPORTBOT_BASE_MODEL, babbage-002)."
+    ),
+    poll_interval: float | None = typer.Option(
+        None, min=0.0, help="Seconds between job polls (default: SPORTBOT_POLL_INTERVAL, 30)."
+    ),
     data_path: Path | None = typer.Option(
         None, "--data", help="The 20 Newsgroups archive (default: SPORTBOT_20NEWS)."
     ),
@@ -234,24 +242,72 @@ def train(
     ),
     valid_file: Path | None = typer.Option(None, "--valid", help="Its validation file."),
     force: bool = typer.Option(False, help="Promote even when worse than the active model."),
+    wait: bool = typer.Option(
+        True, "--wait/--no-wait", help="--no-wait: launch the job and return (`runs resume`)."
+    ),
 ) -> None:
     """Prepare the data, train a model, evaluate it and promote it when it is not worse."""
 
     def action(settings: Settings) -> None:
         from training.errors import ConfigError
+        from training.pipeline import RunRequest
 
-        if backend is Backend.openai:
-            raise ConfigError(
-                "The OpenAI backend is not available in this version: use --backend local."
-            )
         if valid_file is not None and train_file is None:
             raise ConfigError("--valid needs --train.")
-        info = _train_local(
-            settings, data=data_path, train_file=train_file, valid_file=valid_file, force=force
+        if backend is Backend.openai and not settings.openai.enabled:
+            raise ConfigError("OPENAI_API_KEY is not set; the OpenAI backend needs it.")
+        request = RunRequest(
+            backend=backend.value,
+            base_model=model,
+            poll_interval=poll_interval,
+            force=force,
+            wait=wait,
         )
-        _print_model_summary(out(), info)
+        outcome = _with_status(
+            "Training…",
+            lambda progress: _train(settings, request, progress, data_path, train_file, valid_file),
+        )
+        _print_outcome(out(), outcome)
 
     run(action)
+
+
+def _train(settings, request, progress, data_path, train_file, valid_file):
+    from training.train import train as train_run
+
+    return train_run(
+        settings,
+        _database(settings),
+        request,
+        progress=progress,
+        data=data_path,
+        train_file=train_file,
+        valid_file=valid_file,
+    )
+
+
+def _with_status(title: str, work: Callable[[Callable[[str], None]], T]) -> T:
+    """Run ``work(progress)`` under a rich status line; each progress line is also logged."""
+    console = Console(stderr=True, highlight=False)
+    with console.status(title) as status:
+
+        def progress(message: str) -> None:
+            status.update(escape(message))
+            console.log(escape(message))
+
+        return work(progress)
+
+
+def _print_outcome(console: Console, outcome) -> None:
+    if outcome.model is not None:
+        _print_model_summary(console, outcome.model)
+    elif outcome.run.job_id:
+        console.print(
+            f"Run {outcome.run.id}: job {outcome.run.job_id} is {outcome.run.status}; "
+            "`sportbot runs resume` waits for it."
+        )
+    if outcome.folder is not None:
+        console.print(f"Report and charts: {escape(str(outcome.folder))}")
 
 
 def _train_local(settings: Settings, **options):
@@ -259,14 +315,10 @@ def _train_local(settings: Settings, **options):
     from training.train import train_local
 
     db = _database(settings)
-    console = Console(stderr=True, highlight=False)
-    with console.status("Training the local model…") as status:
-
-        def progress(message: str) -> None:
-            status.update(escape(message))
-            console.log(escape(message))
-
-        return train_local(settings, db, progress=progress, **options)
+    return _with_status(
+        "Training the local model…",
+        lambda progress: train_local(settings, db, progress=progress, **options),
+    )
 
 
 def _print_model_summary(console: Console, info) -> None:
@@ -408,5 +460,103 @@ def promote(model_id: str = typer.Argument(..., help="The model to activate.")) 
 
         info = ModelRegistry(_database(settings)).promote(model_id)
         out().print(f"{info.id} is now the active model.")
+
+    run(action)
+
+
+# ---------------------------------------------------------------- runs and the scheduler
+
+runs_app = typer.Typer(help="Training runs: list, cancel, resume.", invoke_without_command=True)
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.callback()
+def runs_list(
+    ctx: typer.Context,
+    limit: int = typer.Option(20, min=1, help="How many runs to show, newest first."),
+) -> None:
+    """List training runs (newest first)."""
+    if ctx.invoked_subcommand is not None:
+        return
+
+    def action(settings: Settings) -> None:
+        from rich.table import Table
+
+        from training.runs import RunStore
+
+        runs = RunStore(_database(settings)).list(limit=limit)
+        if not runs:
+            out().print("No training runs yet: run `sportbot train`.")
+            return
+        table = Table("id", "backend", "base", "status", "job", "accuracy", "promoted", "started")
+        for info in runs:
+            accuracy = f"{info.accuracy:.4f}" if info.accuracy is not None else "-"
+            promoted = {None: "-", True: "yes", False: "no"}[info.promoted]
+            table.add_row(
+                str(info.id),
+                info.backend,
+                info.base_model,
+                info.status,
+                info.job_id or "-",
+                accuracy,
+                promoted,
+                f"{info.created_at:%Y-%m-%d %H:%M}",
+            )
+        out().print(table)
+
+    run(action)
+
+
+@runs_app.command("cancel")
+def runs_cancel(run_id: int = typer.Argument(..., help="The run to cancel.")) -> None:
+    """Cancel a run and its OpenAI fine-tuning job."""
+
+    def action(settings: Settings) -> None:
+        from training import pipeline
+
+        info = pipeline.cancel(pipeline.context(settings, _database(settings)), run_id)
+        out().print(f"Run {info.id} cancelled" + (f" (job {info.job_id})." if info.job_id else "."))
+
+    run(action)
+
+
+@runs_app.command("resume")
+def runs_resume(
+    run_id: int | None = typer.Argument(None, help="Only this run (default: every unfinished)."),
+    poll_interval: float | None = typer.Option(None, min=0.0, help="Seconds between polls."),
+) -> None:
+    """Resume unfinished runs: poll their jobs (never launching a second one) and finish them."""
+
+    def action(settings: Settings) -> None:
+        from training import pipeline
+
+        db = _database(settings)
+
+        def work(progress):
+            ctx = pipeline.context(settings, db, progress=progress, poll_interval=poll_interval)
+            return pipeline.resume(ctx, run_id)
+
+        outcomes = _with_status("Resuming…", work)
+        if not outcomes:
+            out().print("No unfinished runs.")
+        for outcome in outcomes:
+            _print_outcome(out(), outcome)
+
+    run(action)
+
+
+@app.command()
+def scheduler(
+    force: bool = typer.Option(False, help="Retrain on every tick, even without new examples."),
+) -> None:
+    """Run the retraining schedule (SPORTBOT_RETRAIN_CRON) in this process (Procfile clock)."""
+
+    def action(settings: Settings) -> None:
+        import logging
+
+        from training.schedule import run_scheduler
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        run_scheduler(settings, _database(settings), force=force)
 
     run(action)

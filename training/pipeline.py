@@ -241,6 +241,8 @@ def advance(ctx: Context, run: RunInfo) -> Outcome:
         if run.backend == "local":
             candidate, job = fit_local(ctx, run), None
         else:
+            if run.estimated_tokens is None:
+                run = estimate_stage(ctx, run)
             run = launch_openai(ctx, run)
             if not ctx.wait:
                 ctx.say(f"Job {run.job_id} launched; `sportbot runs resume` waits for it.")
@@ -256,7 +258,7 @@ def advance(ctx: Context, run: RunInfo) -> Outcome:
 
 
 def prepare_stage(ctx: Context, run: RunInfo) -> RunInfo:
-    """Collect and prepare (default mode, every recommendation accepted); cost guard."""
+    """Collect and prepare (default mode, every recommendation accepted) into the run folder."""
     ctx.say("Collecting the labelled examples…")
     run = ctx.runs.update(run.id, status="preparing")
     collected = ctx.collector(ctx.db)
@@ -264,24 +266,43 @@ def prepare_stage(ctx: Context, run: RunInfo) -> RunInfo:
     prepared = prep.prepare(collected.frame, model=model)
     folder = run_folder(ctx, run)
     train_path, valid_path = prep.write_prepared(prepared, folder / "examples.jsonl")
-    tokens = prep.file_tokens(prepared.train, prepared) * ctx.settings.training.epochs
-    cost = None
-    if run.backend == "openai":
-        cost = prep.estimate_cost(tokens, 1, model, ctx.settings.training.prices)
-        shown = f"${cost:.2f}" if cost is not None else "unknown (no price configured)"
-        ctx.say(
-            f"Estimated {tokens} trained tokens ({ctx.settings.training.epochs} epochs), {shown}."
-        )
-    run = ctx.runs.update(
+    return ctx.runs.update(
         run.id,
         train_path=str(train_path),
         valid_path=str(valid_path or train_path),
         examples_upto=collected.examples_upto,
-        estimated_tokens=tokens,
-        estimated_cost=cost,
     )
+
+
+def estimate_stage(ctx: Context, run: RunInfo) -> RunInfo:
+    """Trained tokens (file tokens x epochs) and cost, shown and checked before any upload."""
+    epochs = ctx.settings.training.epochs
+    tokens = file_tokens(Path(run.train_path), run.base_model) * epochs
+    cost = prep.estimate_cost(tokens, 1, run.base_model, ctx.settings.training.prices)
+    shown = f"${cost:.2f}" if cost is not None else "unknown (no price configured)"
+    ctx.say(f"Estimated {tokens} trained tokens ({epochs} epochs), cost {shown}.")
+    run = ctx.runs.update(run.id, estimated_tokens=tokens, estimated_cost=cost)
     check_cost(cost, ctx.settings.training.cost_cap_usd)
     return run
+
+
+def file_tokens(path: Path, model: str) -> int:
+    """Tokens of a prepared JSONL file as OpenAI bills them per epoch (as prepare counts)."""
+    import json
+
+    from training.tokens import counter_for
+
+    counter = counter_for(model)
+    total = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if "messages" in row:
+            total += sum(counter.count(m["content"]) + 4 for m in row["messages"]) + 3
+        else:
+            total += counter.count(row["prompt"]) + counter.count(row["completion"])
+    return total
 
 
 def check_cost(cost: float | None, cap: float | None) -> None:

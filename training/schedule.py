@@ -1,0 +1,124 @@
+"""Scheduled retraining: APScheduler in a process of its own (Procfile ``clock``).
+
+The job store is the database (SQLAlchemyJobStore on settings.db_url), so the
+schedule survives restarts and a redeploy does not add a second job
+(fixed id, ``replace_existing``). Missed runs (the clock process was down) are
+coalesced into one within the grace time. A scheduled run starts only when
+people labelled new examples since the last successful run, unless forced;
+another run in progress (from Slack or the CLI) makes it skip, not wait.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from training.config import Settings
+from training.db import Database
+from training.errors import RunInProgressError, SportbotError
+
+log = logging.getLogger(__name__)
+JOB_ID = "sportbot-retrain"
+MISFIRE_GRACE_SECONDS = 6 * 3600
+
+
+def has_new_examples(db: Database) -> bool:
+    """True when a labelled example is newer than what the last successful run learned."""
+    from training.collect import newest_example_id
+    from training.runs import RunStore
+
+    last = RunStore(db).last_succeeded()
+    return newest_example_id(db) > (last.examples_upto if last else 0)
+
+
+def scheduled_backend(settings: Settings) -> str:
+    """OpenAI when a key is configured, the embedded model otherwise."""
+    return "openai" if settings.openai.enabled else "local"
+
+
+def retrain_if_needed(
+    settings: Settings, db: Database, *, force: bool = False, **train_options: Any
+) -> Any | None:
+    """One scheduled run, or None when there is nothing new / another run is going on."""
+    from training.pipeline import RunRequest
+    from training.train import train
+
+    if not force and not has_new_examples(db):
+        log.info("Scheduled retraining skipped: no new labelled examples since the last run.")
+        return None
+    request = RunRequest(backend=scheduled_backend(settings), trigger="schedule", force=False)
+    try:
+        return train(settings, db, request, **train_options)
+    except RunInProgressError as error:
+        log.info("Scheduled retraining skipped: %s", error)
+        return None
+
+
+def scheduled_retrain(force: bool = False) -> None:
+    """The scheduler's job: module-level so APScheduler can store it by reference."""
+    from training.db import connect
+
+    settings = Settings.from_env()
+    try:
+        retrain_if_needed(settings, connect(settings), force=force)
+    except SportbotError as error:  # logged, the clock goes on to the next tick
+        log.error("Scheduled retraining failed: %s", error)
+
+
+def resume_unfinished(settings: Settings, db: Database) -> int:
+    """Resume runs a killed process left behind; returns how many were taken up."""
+    from training import pipeline
+
+    ctx = pipeline.context(settings, db)
+    count = 0
+    for run in ctx.runs.unfinished():
+        try:
+            pipeline.advance(ctx, run)
+        except SportbotError as error:
+            log.error("Resuming run %s failed: %s", run.id, error)
+        count += 1
+    return count
+
+
+def build_scheduler(settings: Settings, *, force: bool = False, blocking: bool = True) -> Any:
+    """The scheduler with its one cron job, its store in the database."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    from training.errors import ConfigError
+
+    try:
+        trigger = CronTrigger.from_crontab(settings.training.retrain_cron, timezone="UTC")
+    except ValueError as error:
+        raise ConfigError(
+            f"SPORTBOT_RETRAIN_CRON must be a cron expression like '0 4 * * 1': {error}"
+        ) from None
+    kind = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = kind(
+        jobstores={"default": SQLAlchemyJobStore(url=settings.db_url)},
+        job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+        timezone="UTC",
+    )
+    scheduler.add_job(
+        scheduled_retrain,
+        trigger,
+        id=JOB_ID,
+        kwargs={"force": force},
+        replace_existing=True,
+        coalesce=True,
+        misfire_grace_time=MISFIRE_GRACE_SECONDS,
+        max_instances=1,
+    )
+    return scheduler
+
+
+def run_scheduler(settings: Settings, db: Database, *, force: bool = False) -> None:
+    """Resume what a previous process left, then block on the schedule."""
+    resumed = resume_unfinished(settings, db)
+    if resumed:
+        log.info("Resumed %d unfinished run(s).", resumed)
+    scheduler = build_scheduler(settings, force=force)
+    log.info("Retraining on schedule %r (UTC).", settings.training.retrain_cron)
+    scheduler.start()

@@ -1,0 +1,222 @@
+"""The embedded local model: estimator contract, lean path, artifacts, inputs, quality."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import cross_val_score
+
+from training.classifiers.base import LABELS, Prediction
+from training.classifiers.local import (
+    LocalModel,
+    file_sha256,
+    load,
+    save,
+    seed_examples,
+    strip_headers,
+    training_corpus,
+)
+from training.data import label_of, load_newsgroups
+from training.errors import ClassifyError, ModelFileError
+
+CHAT = Path(__file__).resolve().parents[1] / "data" / "chat_messages.jsonl"
+WALKTHROUGH = {
+    "hockey": (
+        "Thank you to the @Canes and all you amazing Caniacs that have been so supportive! "
+        "You guys are some of the best fans in the NHL without a doubt! Really excited to "
+        "start this new chapter in my career with the @DetroitRedWings !!"
+    ),
+    "baseball": "The Tampa Bay Rays have acquired Nelson Cruz from the Minnesota Twins "
+    "(per @JeffPassan)",
+}
+_WORDS = {
+    "baseball": ["pitcher", "inning", "homer", "bullpen", "shortstop", "umpire", "dugout"],
+    "hockey": ["goalie", "puck", "rink", "slapshot", "faceoff", "icing", "defenseman", "powerplay"],
+    "other": ["deploy", "lunch", "meeting", "invoice", "printer", "standup", "laptop", "coffee"],
+}
+# Small models keep the unit tests fast; the shape of the model is the same.
+_SMALL = {"word_features": 2**12, "char_features": 2**12, "max_iter": 20}
+
+
+def _synthetic(n_per_label: int = 30, seed: int = 0) -> tuple[list[str], list[str]]:
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for label, words in _WORDS.items():
+        for _ in range(n_per_label):
+            texts.append(" ".join(rng.choices(words, k=8)))
+            labels.append(label)
+    return texts, labels
+
+
+@pytest.fixture(scope="module")
+def tiny() -> LocalModel:
+    return LocalModel(**_SMALL).fit(*_synthetic())
+
+
+# ----- estimator contract ------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_fit_predict_shapes_and_probabilities(tiny: LocalModel) -> None:
+    texts, labels = _synthetic(5, seed=1)
+    proba = tiny.predict_proba(texts)
+    assert proba.shape == (len(texts), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert list(tiny.classes_) == sorted(LABELS)
+    assert (tiny.predict(texts) == np.array(labels)).mean() > 0.9
+
+
+@pytest.mark.unit
+def test_composes_with_sklearn_tools() -> None:
+    texts, labels = _synthetic()
+    model = LocalModel(**_SMALL)
+    assert clone(model).get_params() == model.get_params()
+    assert model.set_params(alpha=1e-5).alpha == 1e-5
+    scores = cross_val_score(model, texts, labels, cv=3)
+    assert scores.mean() > 0.9
+
+
+@pytest.mark.unit
+def test_classify_returns_prediction(tiny: LocalModel) -> None:
+    prediction = tiny.classify("the goalie stopped the puck at the rink")
+    assert isinstance(prediction, Prediction)
+    assert prediction.label == "hockey"
+    assert prediction.model == tiny.model_id
+    assert tiny.model_id.startswith("local-")
+
+
+@pytest.mark.unit
+def test_lean_path_equals_full_path(tiny: LocalModel) -> None:
+    texts = [
+        "pitcher threw a strikeout in the ninth inning",
+        "Le gardien a arrêté le puck! 🏒",
+        "deploy after lunch meeting",
+        "",
+        "x" * 1500,
+    ]
+    full = tiny._full_proba(texts)
+    lean = np.vstack([tiny._lean_proba(text) for text in texts])
+    np.testing.assert_allclose(lean, full, rtol=0, atol=1e-9)
+
+
+@pytest.mark.unit
+def test_strip_headers_keeps_subject_and_chat() -> None:
+    post = "From: a@b.edu\nSubject: Re: Leafs win\nLines: 3\n\nGreat game."
+    assert strip_headers(post) == "Leafs win\n\nGreat game."
+    assert strip_headers("From: the kitchen: free bagels") == "From: the kitchen: free bagels"
+
+
+@pytest.mark.unit
+def test_seed_is_valid_and_disjoint_from_chat_test_set() -> None:
+    texts, labels = seed_examples()
+    assert set(labels) == set(LABELS)
+    assert len(texts) >= 600
+    chat = {json.loads(line)["text"].lower() for line in CHAT.read_text().splitlines() if line}
+    assert not chat & {text.lower() for text in texts}
+
+
+# ----- artifacts ---------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_save_load_round_trip(tiny: LocalModel, tmp_path: Path) -> None:
+    path = save(tiny, tmp_path)
+    loaded = load(path, expected_sha256=file_sha256(path))
+    texts, _ = _synthetic(3, seed=2)
+    np.testing.assert_allclose(loaded.predict_proba(texts), tiny.predict_proba(texts))
+    assert loaded.metadata_ == tiny.metadata_
+    assert loaded.model_id == tiny.model_id
+    for key in ("data_sha256", "labels", "metrics", "created_at", "format_version"):
+        assert key in loaded.metadata_
+    assert "sklearn_version" in loaded.metadata_
+
+
+@pytest.mark.unit
+def test_flipped_byte_is_refused(tiny: LocalModel, tmp_path: Path) -> None:
+    path = save(tiny, tmp_path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="sha256"):
+        load(path)
+
+
+@pytest.mark.unit
+def test_swapped_file_with_wrong_hash_is_refused(tiny: LocalModel, tmp_path: Path) -> None:
+    first = save(tiny, tmp_path / "a")
+    other = LocalModel(**_SMALL).fit(*_synthetic(seed=3))
+    second = save(other, tmp_path / "b")
+    with pytest.raises(ModelFileError, match="changed or swapped"):
+        load(second, expected_sha256=file_sha256(first))
+
+
+@pytest.mark.unit
+def test_garbage_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "junk.skops"
+    path.write_bytes(b"not a zip at all")
+    with pytest.raises(ModelFileError):
+        load(path)
+    with pytest.raises(ModelFileError, match="does not exist"):
+        load(tmp_path / "missing.skops")
+
+
+# ----- inputs ------------------------------------------------------------------
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "text",
+    [
+        "puck " * 200_000,  # 1 MB
+        bytes(range(256)) * 4,
+        "🏒⚾🔥🔥🔥",
+        "```python\nfor i in range(3):\n    print(i)\n```",
+        "Вратарь отбил шайбу в овертайме",
+        "\x00\x01\x02 binary \xff\xfe",
+    ],
+)
+def test_odd_inputs_get_an_answer(tiny: LocalModel, text: object) -> None:
+    prediction = tiny.classify(text)
+    assert prediction.label in LABELS
+    assert 0.0 <= prediction.confidence <= 1.0
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("text", ["", "   \n\t", "\x00"])
+def test_empty_text_raises_classify_error(tiny: LocalModel, text: str) -> None:
+    with pytest.raises(ClassifyError):
+        tiny.classify(text)
+
+
+# ----- quality on the real data ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def trained(news_source) -> LocalModel:
+    """Trained once for the session on the full corpus (about 30 s)."""
+    return LocalModel().fit(*training_corpus(news_source))
+
+
+@pytest.mark.needs_data
+def test_walkthrough_tweets(trained: LocalModel) -> None:
+    for label, tweet in WALKTHROUGH.items():
+        assert trained.classify(tweet).label == label
+
+
+@pytest.mark.needs_data
+def test_quality_targets(trained: LocalModel, news_source) -> None:
+    test = load_newsgroups("test", None, source=news_source)
+    truth = test["group"].map(label_of).to_numpy()
+    predicted = trained.predict(test["text"].tolist())
+    sport = truth != "other"
+    assert sport.sum() == 796
+    assert (predicted[sport] == truth[sport]).mean() >= 0.98
+    assert (predicted[~sport] == "other").mean() >= 0.97
+    chat = [json.loads(line) for line in CHAT.read_text().splitlines() if line]
+    hits = [trained.classify(row["text"]).label == row["label"] for row in chat]
+    assert np.mean(hits) >= 0.95

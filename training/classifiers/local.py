@@ -1,0 +1,468 @@
+"""The embedded local model: hashed word + character n-grams, TF-IDF, logistic regression.
+
+Why this shape:
+
+* ``HashingVectorizer`` needs no vocabulary, so the artifact is a few arrays
+  (IDF weights and coefficients) that load in milliseconds, and names the 1993
+  posts never saw (Bedard, the PWHL) still land on a feature.
+* Word 1-2 grams carry the topic; ``char_wb`` 3-5 grams generalise over
+  spellings, plurals and team nicknames in short chat messages.
+* Newsgroup headers (From:, Organization:, Lines:) leak the author and say
+  nothing a Slack message would; ``strip_headers`` drops them (keeping the
+  Subject's words) both when training and when classifying.
+* ``SGDClassifier(loss="log_loss")`` trains in seconds and gives probabilities
+  a Slack threshold (0.8) can use.
+
+``predict_proba`` of one short text skips scikit-learn's per-call validation
+(most of its ~1 ms) and scores with dict counting plus a numpy dot over the
+same fitted arrays; ``tests/training/test_local_model.py`` checks both paths agree.
+
+Artifacts are ``skops`` files (never pickle) loaded against an explicit list of
+trusted types, with a metadata block and a sha256 the registry records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sklearn
+from scipy.special import expit
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.linear_model import SGDClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.utils import murmurhash3_32
+
+from training.classifiers.base import LABELS, MAX_TEXT_CHARS, SPORT_LABELS, TextClassifier
+from training.data import Source, label_of, load_newsgroups
+from training.errors import DataError, ModelFileError
+
+FORMAT_VERSION = 1
+ARTIFACT_SUFFIX = ".skops"
+# Texts up to this long are scored by the lean path one by one; longer texts
+# and big batches go through the scikit-learn pipeline, where its fixed cost
+# per call is small next to the work.
+LEAN_MAX_CHARS = 2_000
+LEAN_MAX_BATCH = 8
+SHORT_CHARS = 300
+# Only these types may appear in an artifact; anything else is refused on load.
+TRUSTED_TYPES = [
+    "training.classifiers.local.LocalModel",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.pipeline.FeatureUnion",
+    "sklearn.feature_extraction.text.HashingVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.linear_model._stochastic_gradient.SGDClassifier",
+    "builtins.float",
+    "builtins.int",
+    "builtins.str",
+    "builtins.bool",
+    "builtins.tuple",
+    "builtins.list",
+    "builtins.dict",
+    "builtins.NoneType",
+    "numpy.ndarray",
+    "numpy.dtype",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.str_",
+]
+SEED_PACKAGE = "training.seed"
+
+# News headers that say who wrote a post, not what it is about.
+_HEADER = re.compile(
+    r"^(from|subject|organization|organisation|lines|nntp-posting-host|reply-to|"
+    r"distribution|keywords|summary|article-i\.d\.|expires|sender|message-id|date|"
+    r"newsgroups|path|followup-to|references|x-[\w-]+|in-reply-to|originator|"
+    r"nf-id|nf-from|supersedes|approved|disclaimer|news-software|version):",
+    re.IGNORECASE,
+)
+_REPLY = re.compile(r"^\s*(re|fwd?)\s*:\s*", re.IGNORECASE)
+
+
+def strip_headers(text: str) -> str:
+    """The text without a leading block of news headers, keeping the Subject's words.
+
+    Only a block of two or more known header lines counts, so a chat message
+    that starts "From: the kitchen" keeps its first line.
+    """
+    lines = text.split("\n", 40)
+    count = 0
+    while count < len(lines) - 1 and _HEADER.match(lines[count]):
+        count += 1
+    if count < 2:
+        return text
+    subjects = [
+        _REPLY.sub("", line.split(":", 1)[1].strip())
+        for line in lines[:count]
+        if line[:8].lower() == "subject:"
+    ]
+    return "\n".join([*subjects, *lines[count:]])
+
+
+class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
+    """A scikit-learn text classifier with the ``TextClassifier`` face.
+
+    Parameters are scikit-learn hyperparameters (``get_params``/``set_params``
+    and ``clone`` work); fitted state ends in ``_``.
+    """
+
+    def __init__(
+        self,
+        *,
+        word_features: int = 2**18,
+        char_features: int = 2**18,
+        char_ngrams: tuple[int, int] = (3, 5),
+        alpha: float = 1e-6,
+        sport_bias: float = 5.0,
+        short_weight: float = 5.0,
+        max_chars: int = 1_500,
+        max_iter: int = 15,
+        random_state: int = 0,
+    ) -> None:
+        self.word_features = word_features
+        self.char_features = char_features
+        self.char_ngrams = char_ngrams
+        self.alpha = alpha
+        self.sport_bias = sport_bias
+        self.short_weight = short_weight
+        self.max_chars = max_chars
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    # ----- scikit-learn estimator contract ---------------------------------
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> LocalModel:
+        """Fit on raw texts and their labels; records a hash of the data in ``metadata_``."""
+        texts = [str(text) for text in texts]
+        labels = [str(label) for label in labels]
+        if len(texts) != len(labels):
+            raise ValueError(f"{len(texts)} texts but {len(labels)} labels.")
+        self.pipeline_ = self._build_pipeline()
+        # Short texts (the seed's chat lines) are what the bot classifies; weight
+        # them up so 10,000 long posts do not drown them.
+        weights = np.where([len(t) < SHORT_CHARS for t in texts], self.short_weight, 1.0)
+        self.pipeline_.fit(
+            [self._prepare(text) for text in texts], labels, model__sample_weight=weights
+        )
+        self.classes_ = self.pipeline_.classes_
+        self._shift_sport_intercepts()
+        self.metadata_ = {
+            "format_version": FORMAT_VERSION,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "sklearn_version": sklearn.__version__,
+            "data_sha256": data_sha256(texts, labels),
+            "n_examples": len(texts),
+            "labels": [str(label) for label in self.classes_],
+            "label_counts": dict(sorted(Counter(labels).items())),
+            "params": _jsonable(self.get_params()),
+            "metrics": {},
+        }
+        self._reset_lean()
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Class probabilities, rows in ``classes_`` order."""
+        if isinstance(texts, str):
+            raise TypeError("predict_proba expects a list of texts, not one string.")
+        texts = [_as_text(text)[:MAX_TEXT_CHARS] for text in texts]
+        if len(texts) <= LEAN_MAX_BATCH and all(len(t) <= LEAN_MAX_CHARS for t in texts):
+            return (
+                np.vstack([self._lean_proba(text) for text in texts])
+                if texts
+                else (np.empty((0, len(self.classes_))))
+            )
+        return self._full_proba(texts)
+
+    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        return self.pipeline_.decision_function([self._prepare(_as_text(t)) for t in texts])
+
+    @property
+    def model_id(self) -> str:
+        """``local-<first 12 hex of the training data hash>``: same data, same id."""
+        metadata = getattr(self, "metadata_", None)
+        return f"local-{metadata['data_sha256'][:12]}" if metadata else "local-unfitted"
+
+    # ----- the two scoring paths -------------------------------------------
+
+    def _full_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return self.pipeline_.predict_proba([self._prepare(text) for text in texts])
+
+    def _lean_proba(self, text: str) -> np.ndarray:
+        """``pipeline_.predict_proba([text])[0]`` without scikit-learn's validation."""
+        idf, coef, intercept = self._lean_arrays()
+        counts: dict[int, int] = {}
+        text = self._prepare(text)
+        for offset, size, analyzer in self._lean_analyzers():
+            for token in analyzer(text):
+                column = offset + _hash_column(token, size)
+                counts[column] = counts.get(column, 0) + 1
+        if counts:
+            columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            values = (np.log(values) + 1.0) * idf[columns]  # sublinear tf, then idf
+            values /= math.sqrt(values @ values)
+            scores = coef[:, columns] @ values + intercept
+        else:
+            scores = intercept.copy()
+        return _ovr_proba(scores)
+
+    def _lean_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        tfidf = self.pipeline_.named_steps["tfidf"]
+        model = self.pipeline_.named_steps["model"]
+        return tfidf.idf_, model.coef_, model.intercept_
+
+    def _lean_analyzers(self) -> list[tuple[int, int, Any]]:
+        # Built once per process: the analyzers are closures, never saved.
+        cached = self.__dict__.get("_analyzers")
+        if cached is None:
+            union = self.pipeline_.named_steps["features"]
+            cached, offset = [], 0
+            for _, vectorizer in union.transformer_list:
+                cached.append((offset, vectorizer.n_features, vectorizer.build_analyzer()))
+                offset += vectorizer.n_features
+            self.__dict__["_analyzers"] = cached
+        return cached
+
+    def _shift_sport_intercepts(self) -> None:
+        # 'other' outnumbers each sport 17 to 1 in the posts; even with balanced
+        # weights a sport post that strays off topic falls to 'other'. A prior
+        # in favour of the sports wins those back at little cost on the rest.
+        model = self.pipeline_.named_steps["model"]
+        sports = np.isin(self.classes_, SPORT_LABELS)
+        model.intercept_ = model.intercept_ + self.sport_bias * sports
+
+    def _reset_lean(self) -> None:
+        self.__dict__.pop("_analyzers", None)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_analyzers", None)
+        return state
+
+    # ----- building blocks -------------------------------------------------
+
+    def _prepare(self, text: str) -> str:
+        return strip_headers(text)[: self.max_chars]
+
+    def _build_pipeline(self) -> Pipeline:
+        common = {"lowercase": True, "norm": None, "alternate_sign": False, "dtype": np.float64}
+        words = HashingVectorizer(
+            n_features=self.word_features,
+            ngram_range=(1, 2),
+            token_pattern=r"(?u)\b\w+\b",
+            strip_accents="unicode",
+            **common,
+        )
+        chars = HashingVectorizer(
+            n_features=self.char_features,
+            analyzer="char_wb",
+            ngram_range=tuple(self.char_ngrams),
+            **common,
+        )
+        return Pipeline(
+            [
+                ("features", FeatureUnion([("words", words), ("chars", chars)])),
+                ("tfidf", TfidfTransformer(sublinear_tf=True)),
+                (
+                    "model",
+                    SGDClassifier(
+                        loss="log_loss",
+                        alpha=self.alpha,
+                        class_weight="balanced",
+                        max_iter=self.max_iter,
+                        tol=None,  # a fixed number of epochs: same time, same model
+                        random_state=self.random_state,
+                    ),
+                ),
+            ]
+        )
+
+
+# ----- training data ---------------------------------------------------------
+
+
+def training_corpus(
+    source: Source | None = None,
+    *,
+    other_fraction: float = 1.0,
+    include_seed: bool = True,
+    seed: int = 0,
+) -> tuple[list[str], list[str]]:
+    """20news train baseball/hockey + other groups as ``other`` (+ seed examples).
+
+    ``other_fraction`` < 1 keeps a random sample of the other 18 groups' posts.
+    """
+    posts = load_newsgroups("train", None, source=source)
+    labels = posts["group"].map(label_of)
+    keep = np.ones(len(posts), dtype=bool)
+    if other_fraction < 1.0:
+        rng = np.random.default_rng(seed)
+        keep = (labels != "other").to_numpy() | (rng.random(len(posts)) < other_fraction)
+    texts, labels = posts["text"][keep].tolist(), labels[keep].tolist()
+    if include_seed:
+        seed_texts, seed_labels = seed_examples()
+        texts, labels = texts + seed_texts, labels + seed_labels
+    return texts, labels
+
+
+def seed_examples() -> tuple[list[str], list[str]]:
+    """The hand-written short messages shipped in ``training/seed/*.jsonl``."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for entry in sorted(resources.files(SEED_PACKAGE).iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".jsonl"):
+            rows = read_jsonl_lines(entry.read_text(encoding="utf-8"), entry.name)
+            texts += [row["text"] for row in rows]
+            labels += [row["label"] for row in rows]
+    return texts, labels
+
+
+def read_jsonl_lines(content: str, name: str) -> list[dict]:
+    """``{"text", "label"}`` rows of a JSONL text; DataError names the bad line."""
+    rows = []
+    for number, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataError(f"{name} line {number}: not JSON ({error.msg}).") from None
+        if row.get("label") not in LABELS or not isinstance(row.get("text"), str):
+            raise DataError(f"{name} line {number}: needs a text and a label in {LABELS}.")
+        rows.append(row)
+    return rows
+
+
+def data_sha256(texts: Sequence[str], labels: Sequence[str]) -> str:
+    """A hash of the training data, order included: same data, same hash."""
+    digest = hashlib.sha256()
+    for text, label in zip(texts, labels, strict=True):
+        digest.update(json.dumps([label, text]).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+# ----- artifacts ---------------------------------------------------------------
+
+
+def save(model: LocalModel, directory: Path | str) -> Path:
+    """Write ``<model_id>.skops`` (and a readable ``.json`` of its metadata) into ``directory``.
+
+    Written under a temporary name and renamed, so a reader never sees half a file.
+    """
+    import skops.io as sio
+
+    if not hasattr(model, "pipeline_"):
+        raise ModelFileError("Cannot save an unfitted model: call fit() first.")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{model.model_id}{ARTIFACT_SUFFIX}"
+    staging = path.with_name(f".{path.name}.tmp")
+    sio.dump(model, staging, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+    staging.replace(path)
+    sidecar = {**model.metadata_, "sha256": file_sha256(path), "file": path.name}
+    path.with_suffix(".json").write_text(json.dumps(sidecar, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def load(path: Path | str, expected_sha256: str | None = None) -> LocalModel:
+    """Load an artifact written by ``save``, refusing anything tampered with.
+
+    ``expected_sha256`` is the hash the registry recorded; without it the
+    sidecar ``.json`` (if present) is checked. Only ``TRUSTED_TYPES`` may appear.
+    """
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"Model file {path} does not exist.")
+    expected = expected_sha256 or _sidecar_sha256(path)
+    actual = file_sha256(path)
+    if expected is not None and actual != expected.lower():
+        raise ModelFileError(
+            f"Model file {path} has sha256 {actual[:12]}…, not the recorded "
+            f"{expected[:12]}…: it was changed or swapped; refusing to load it."
+        )
+    try:
+        untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
+        if untrusted:
+            raise ModelFileError(
+                f"Model file {path} holds types sportbot does not trust: "
+                f"{', '.join(sorted(untrusted))}; refusing to load it."
+            )
+        model = sio.load(path, trusted=TRUSTED_TYPES)
+    except ModelFileError:
+        raise
+    except Exception as error:  # skops/zip raise many kinds; callers get one
+        raise ModelFileError(f"Model file {path} is unreadable: {error}") from None
+    return _checked(model, path)
+
+
+def file_sha256(path: Path | str) -> str:
+    """The sha256 of a file, hex: what the registry records next to the path."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _checked(model: object, path: Path) -> LocalModel:
+    if not isinstance(model, LocalModel) or not hasattr(model, "pipeline_"):
+        raise ModelFileError(f"Model file {path} does not hold a fitted LocalModel.")
+    version = model.metadata_.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"Model file {path} has format version {version}; this sportbot reads "
+            f"{FORMAT_VERSION}. Retrain the local model."
+        )
+    return model
+
+
+def _sidecar_sha256(path: Path) -> str | None:
+    sidecar = path.with_suffix(".json")
+    if not sidecar.is_file():
+        return None
+    try:
+        return json.loads(sidecar.read_text(encoding="utf-8")).get("sha256")
+    except (OSError, ValueError):
+        raise ModelFileError(f"Metadata file {sidecar} is unreadable.") from None
+
+
+# ----- small helpers -----------------------------------------------------------
+
+
+def _hash_column(token: str, size: int) -> int:
+    # Exactly FeatureHasher's column: abs(murmurhash3_32(utf-8 token)) % size.
+    h = murmurhash3_32(token, seed=0)
+    if h == -2147483648:
+        return (2147483647 - (size - 1)) % size
+    return abs(h) % size
+
+
+def _ovr_proba(scores: np.ndarray) -> np.ndarray:
+    # SGDClassifier(loss="log_loss") over 3 classes: one sigmoid per class, normalised.
+    prob = expit(scores)
+    return prob / prob.sum()
+
+
+def _as_text(text: object) -> str:
+    if isinstance(text, bytes):
+        return text.decode("utf-8", errors="replace")
+    return text if isinstance(text, str) else str(text)
+
+
+def _jsonable(params: dict) -> dict:
+    return {key: list(v) if isinstance(v, tuple) else v for key, v in params.items()}

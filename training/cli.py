@@ -480,29 +480,30 @@ def runs_list(
         return
 
     def action(settings: Settings) -> None:
-        from rich.table import Table
-
         from training.runs import RunStore
 
         runs = RunStore(_database(settings)).list(limit=limit)
         if not runs:
             out().print("No training runs yet: run `sportbot train`.")
             return
-        table = Table("id", "backend", "base", "status", "job", "accuracy", "promoted", "started")
+        console = out()
+        # Plain lines, not a table: job ids stay whole (and greppable) in narrow terminals.
+        console.print(
+            "   id  backend  status       accuracy  promoted  started           job / model"
+        )
         for info in runs:
             accuracy = f"{info.accuracy:.4f}" if info.accuracy is not None else "-"
             promoted = {None: "-", True: "yes", False: "no"}[info.promoted]
-            table.add_row(
-                str(info.id),
-                info.backend,
-                info.base_model,
-                info.status,
-                info.job_id or "-",
-                accuracy,
-                promoted,
-                f"{info.created_at:%Y-%m-%d %H:%M}",
+            what = info.job_id or "-"
+            if info.model_id:
+                what += f" -> {info.model_id}"
+            line = (
+                f"{info.id:>5}  {info.backend:<7}  {info.status:<11}  {accuracy:>8}  {promoted:<8}"
+                f"  {info.created_at:%Y-%m-%d %H:%M}  {what}"
             )
-        out().print(table)
+            console.print(escape(line))
+            if info.error:
+                console.print(f"       [red]{escape(info.error)}[/red]")
 
     run(action)
 

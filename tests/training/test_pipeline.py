@@ -315,3 +315,66 @@ def test_train_local_keeps_its_signature(settings, database, tmp_path) -> None:
     )
     assert info.status == "active"
     assert RunStore(database).latest().requested_by == "U1"
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+@pytest.fixture
+def cli_env(monkeypatch, openai_api, tmp_path):
+    from tests.standins.openai_api import TEST_API_KEY
+    from training import prepare as prep
+
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_API_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_api.base_url)
+    monkeypatch.setenv("SPORTBOT_OPENAI_MAX_RETRIES", "0")
+    monkeypatch.setenv("SPORTBOT_POLL_INTERVAL", "0")
+    prepared = prep.prepare(sports_frame(), model="babbage-002")
+    return prep.write_prepared(prepared, tmp_path / "sport.jsonl")
+
+
+@pytest.mark.e2e
+def test_cli_train_no_wait_then_runs_and_resume(cli_env, openai_api) -> None:
+    from typer.testing import CliRunner
+
+    from training.cli import app
+
+    train_path, valid_path = cli_env
+    runner = CliRunner()
+    args = ["train", "--backend", "openai", "--train", str(train_path), "--valid", str(valid_path)]
+    launched = runner.invoke(app, [*args, "--no-wait"])
+    assert launched.exit_code == 0, launched.output
+    job_id = create_job_id(openai_api)
+    assert job_id in launched.output
+
+    second = runner.invoke(app, args)
+    assert second.exit_code == 1
+    assert "run 1 is in progress" in second.output
+
+    listed = runner.invoke(app, ["runs"])
+    assert job_id in listed.output
+
+    openai_api.script(job_id, ["running", "succeeded"])
+    resumed = runner.invoke(app, ["runs", "resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert "is active" in resumed.output
+    assert len(openai_api.requests_to("/v1/fine_tuning/jobs", "POST")) == 1
+
+
+@pytest.mark.e2e
+def test_cli_runs_cancel(cli_env, openai_api) -> None:
+    from typer.testing import CliRunner
+
+    from training.cli import app
+
+    train_path, valid_path = cli_env
+    runner = CliRunner()
+    args = ["train", "--backend", "openai", "--train", str(train_path), "--valid", str(valid_path)]
+    assert runner.invoke(app, [*args, "--no-wait"]).exit_code == 0
+    cancelled = runner.invoke(app, ["runs", "cancel", "1"])
+    assert cancelled.exit_code == 0, cancelled.output
+    assert openai_api.jobs[create_job_id(openai_api)]["status"] == "cancelled"
+    assert "cancelled" in runner.invoke(app, ["runs"]).output
+    again = runner.invoke(app, ["runs", "cancel", "1"])
+    assert again.exit_code == 1
+    assert "already cancelled" in again.output

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.admins import AdminCheck
 from bot.error_handler import handle_error
 from bot.listeners import register_listeners
-from bot.middleware import envelope_middleware
+from bot.middleware import EnvelopeMiddleware
 from bot.models import ModelSource
 from bot.retraining import Retrainer, RetrainFn
 from bot.slack_client import make_client
@@ -41,6 +41,7 @@ def build_app(
     collaborators = services(settings, db, classifier=classifier, retrain=retrain)
     app = App(
         name="sportbot",
+        logger=bolt_logger(),
         client=client,
         signing_secret=settings.slack.signing_secret or "",
         # auth.test runs on the first request instead (cached), so building the app
@@ -50,11 +51,20 @@ def build_app(
         raise_error_for_unhandled_request=True,
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="bolt"),
     )
-    app.use(functools.partial(envelope_middleware, feedback=collaborators["feedback"]))
+    app.use(EnvelopeMiddleware(collaborators["feedback"]))
     app.error(handle_error)
     register_listeners(app, **collaborators)
     app.sportbot = collaborators  # reachable from tests and the health check
     return app
+
+
+def bolt_logger() -> logging.Logger:
+    """Bolt's logger with an explicit level: Bolt formats debug messages on every
+    request whenever its logger's own level is unset (NOTSET counts as DEBUG)."""
+    logger = logging.getLogger("sportbot.bolt")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+    return logger
 
 
 def services(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,8 +13,11 @@ from sqlalchemy import select
 from training.classifiers.base import TextClassifier
 from training.config import Settings
 from training.db import Database
+from training.errors import ClassifyError, NoModelError
 from training.registry import ActiveClassifier, ModelInfo, ModelRegistry
 from training.schema import TrainingRun
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,24 +50,69 @@ class RunInfo:
 class ModelSource:
     """The classifier to use now: the registry's active model, or one injected by tests.
 
-    ``ActiveClassifier`` caches the loaded model and looks at the registry at
-    most every 2 s, so the /sport hot path does no database work most of the time.
+    Loading a model takes seconds (longer than Slack's 3 s to acknowledge), so a
+    background thread follows the registry (``ActiveClassifier``, every
+    ``refresh_seconds``) and loads a newly promoted model off the request path;
+    requests read the last loaded one and touch the database only while no
+    model has been loaded yet.
     """
 
     def __init__(
-        self, settings: Settings, db: Database, classifier: TextClassifier | None = None
+        self,
+        settings: Settings,
+        db: Database,
+        classifier: TextClassifier | None = None,
+        *,
+        refresh_seconds: float = 2.0,
     ) -> None:
         self.registry = ModelRegistry(db)
         self.db = db
         self._fixed = classifier
-        self._active = ActiveClassifier(self.registry, settings) if classifier is None else None
+        self._active = ActiveClassifier(self.registry, settings, refresh_seconds=refresh_seconds)
+        self._snapshot: tuple[str, TextClassifier] | None = None
+        self._refresh_seconds = refresh_seconds
+        self._refresher: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._first_load = threading.Event()
 
     def current(self) -> tuple[str, TextClassifier]:
         """(backend, classifier); NoModelError when no model is active."""
         if self._fixed is not None:
             return getattr(self._fixed, "backend", "local"), self._fixed
+        snapshot = self._snapshot
+        if snapshot is not None:
+            return snapshot
+        if self._refresher is not None and not self._first_load.is_set():
+            # Waiting for the load would miss Slack's 3 s: say so instead.
+            raise ClassifyError("The model is still loading; try again in a few seconds.")
+        return self._load()
+
+    def start_refreshing(self) -> None:
+        """Load the active model now and follow promotions, in a daemon thread (idempotent)."""
+        if self._fixed is not None:
+            return
+        with self._start_lock:
+            if self._refresher is None:
+                self._refresher = threading.Thread(
+                    target=self._refresh_forever, name="model-refresh", daemon=True
+                )
+                self._refresher.start()
+
+    def _load(self) -> tuple[str, TextClassifier]:
         info, classifier = self._active.current()
-        return info.backend, classifier
+        self._snapshot = (info.backend, classifier)
+        return self._snapshot
+
+    def _refresh_forever(self) -> None:
+        while True:
+            try:
+                self._load()
+            except NoModelError:
+                pass  # none promoted yet: /sport says so; look again shortly
+            except Exception:
+                log.exception("Could not load the active model; keeping the previous one")
+            self._first_load.set()
+            time.sleep(self._refresh_seconds)
 
     def active_info(self) -> ModelInfo | None:
         return self.registry.active()

@@ -56,4 +56,7 @@ def create_app(settings: Settings | None = None, **collaborators: Any) -> Router
     settings.slack.require("bot_token", "signing_secret")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     db = collaborators.pop("db", None) or connect(settings)
-    return Router(build_app(settings, db=db, **collaborators), db)
+    app = build_app(settings, db=db, **collaborators)
+    # Runs in each gunicorn worker (no --preload), so the thread is not lost to a fork.
+    app.sportbot["models"].start_refreshing()
+    return Router(app, db)

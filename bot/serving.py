@@ -61,4 +61,6 @@ def run_socket_mode(settings: Settings) -> None:
 
     settings.slack.require("bot_token", "app_token")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    SocketModeHandler(build_app(settings), settings.slack.app_token).start()
+    app = build_app(settings)
+    app.sportbot["models"].start_refreshing()
+    SocketModeHandler(app, settings.slack.app_token).start()

@@ -1,0 +1,316 @@
+"""How fast sportbot acknowledges /sport, next to a bare Bolt app served the same way.
+
+    python benchmarks/slack_ack.py [--requests 3000] [--concurrency 8]
+
+Trains a local model in a temporary SPORTBOT_HOME (training.train.train_local,
+20 Newsgroups from SPORTBOT_20NEWS or ../shared/data), serves sportbot and a
+bare Bolt app (a /sport listener that only acks) with the same gunicorn
+command line (1 worker, 10 threads), and sends signed /sport requests from
+``--concurrency`` threads over keep-alive HTTP. Rounds alternate between the
+two apps so both see the same machine. Prints requests/s and p50/p99 ack
+latency; exits 1 when sportbot is under 0.8 of the bare rate or its p99 is
+200 ms or more, 0 when it meets both (or when training is not available).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # tests.standins (the Slack stand-in) and bot/training
+
+SECRET = "benchmark-signing-secret"
+TEXTS = [
+    "the pitcher threw a no-hitter through nine innings",
+    "the goalie stopped every shot on the power play",
+    "anyone know a good pizza place downtown",
+    "he hit a grand slam in the bottom of the ninth",
+    "overtime winner from the blue line, what a slapshot",
+]
+TARGET_RATIO = 0.8
+TARGET_P99_MS = 200.0
+
+
+def bare_app():
+    """A Bolt app that does no work: the baseline (``'benchmarks.slack_ack:bare_app()'``)."""
+    from slack_bolt import App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    from bot.slack_client import make_client
+    from training.config import Settings
+
+    settings = Settings.from_env()
+    app = App(
+        client=make_client(settings.slack),
+        signing_secret=settings.slack.signing_secret,
+        token_verification_enabled=False,
+    )
+
+    @app.command("/sport")
+    def sport(ack):
+        ack("ok")
+
+    return SlackRequestHandler(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    home = args.home or Path(tempfile.mkdtemp(prefix="sportbot-bench-"))
+    env = _env(home, args.data)
+    if not _train(env):
+        return 0
+
+    from tests.standins.slack_api import SlackStandIn
+
+    slack_api = SlackStandIn()
+    env["SLACK_API_URL"] = slack_api.url
+    servers = {
+        "sportbot": _Server("bot.server:create_app()", env),
+        "bare Bolt": _Server("benchmarks.slack_ack:bare_app()", env),
+    }
+    try:
+        for server in servers.values():
+            server.wait_ready()
+        _check_sportbot_answers(servers["sportbot"].port)
+        results: dict[str, list[_Result]] = {name: [] for name in servers}
+        for server in servers.values():  # warm-up: imports, first auth.test, caches
+            _load(server.port, args.warmup, args.concurrency)
+        for _ in range(args.rounds):
+            for name, server in servers.items():
+                results[name].append(_load(server.port, args.requests, args.concurrency))
+    finally:
+        for server in servers.values():
+            server.stop()
+        slack_api.close()
+    return _report(results, args)
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=3000, help="per app and round")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--data", type=Path, default=None, help="20news-bydate.tar.gz")
+    parser.add_argument(
+        "--home", type=Path, default=None, help="reuse this SPORTBOT_HOME when it has a model"
+    )
+    return parser.parse_args(argv)
+
+
+def _env(home: Path, data: Path | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SPORTBOT_"))}
+    archive = (
+        data
+        or os.environ.get("SPORTBOT_20NEWS")
+        or REPO.parent / "shared/data/20news-bydate.tar.gz"
+    )
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "DATABASE_URL"):
+        env.pop(name, None)
+    env.update(
+        SPORTBOT_HOME=str(home),
+        SPORTBOT_20NEWS=str(archive),
+        SLACK_BOT_TOKEN="xoxb-benchmark",
+        SLACK_SIGNING_SECRET=SECRET,
+        WEB_CONCURRENCY="1",
+        PYTHONPATH=str(REPO),
+    )
+    return env
+
+
+def _train(env: dict[str, str]) -> bool:
+    """Train and promote a local model in the temporary home; False to skip the benchmark."""
+    try:
+        from training.train import train_local
+    except ImportError as error:
+        print(f"skipped: training.train.train_local is not available ({error})")
+        return False
+    from training.config import Settings
+    from training.db import connect
+
+    settings = Settings.from_env(env)
+    db = connect(settings)
+    from training.registry import ModelRegistry
+
+    active = ModelRegistry(db).active()
+    if active is not None:
+        print(f"using {active.id} (accuracy {active.accuracy}) from {settings.home}")
+        return True
+    started = time.monotonic()
+    info = train_local(settings, db, trigger="cli", progress=lambda line: None)
+    print(
+        f"trained {info.id} ({info.status}, accuracy {info.accuracy}) in "
+        f"{time.monotonic() - started:.0f} s"
+    )
+    return True
+
+
+class _Server:
+    """One gunicorn process with the Procfile's settings (1 worker, 10 threads)."""
+
+    def __init__(self, app: str, env: dict[str, str]) -> None:
+        from bot.serving import gunicorn_argv, gunicorn_executable
+
+        self.port = _free_port()
+        command = [
+            *gunicorn_executable(),
+            *gunicorn_argv(self.port, workers=1, app=app, quiet=True),
+        ]
+        self.process = subprocess.Popen(command, env=env, cwd=REPO)
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn exited with status {self.process.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("gunicorn did not start in time")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class _Result:
+    def __init__(self, latencies: list[float], seconds: float, errors: int) -> None:
+        self.latencies = sorted(latencies)
+        self.rate = len(latencies) / seconds
+        self.errors = errors
+
+    def percentile(self, q: float) -> float:
+        index = min(len(self.latencies) - 1, int(q * len(self.latencies)))
+        return self.latencies[index] * 1000
+
+
+def _signed(text: str) -> tuple[bytes, dict[str, str]]:
+    from slack_sdk.signature import SignatureVerifier
+
+    body = urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T0001",
+            "channel_id": "C0001",
+            "user_id": "U0001",
+            "command": "/sport",
+            "text": text,
+            "response_url": "http://127.0.0.1:9/none",
+            "trigger_id": "1.2.3",
+        }
+    )
+    stamp = str(int(time.time()))
+    return body.encode(), {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(
+            timestamp=stamp, body=body
+        ),
+    }
+
+
+def _post(connection: http.client.HTTPConnection, text: str) -> tuple[int, bytes]:
+    body, headers = _signed(text)
+    connection.request("POST", "/slack/events", body=body, headers=headers)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def _check_sportbot_answers(port: int, timeout: float = 120.0) -> None:
+    # A fast "No model yet" would make the benchmark meaningless: insist on a label
+    # (the worker loads the model in the background after it starts).
+    deadline = time.monotonic() + timeout
+    while True:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        status, body = _post(connection, TEXTS[0])
+        connection.close()
+        if status == 200 and b"confident" in body:
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit(f"sportbot did not classify: {status} {body[:200]!r}")
+        time.sleep(0.5)
+
+
+def _load(port: int, total: int, concurrency: int) -> _Result:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    counter = iter(range(total))
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        mine: list[float] = []
+        for n in counter:
+            started = time.perf_counter()
+            try:
+                status, _ = _post(connection, TEXTS[n % len(TEXTS)])
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                status = 0
+            if status == 200:
+                mine.append(time.perf_counter() - started)
+            else:
+                with lock:
+                    errors[0] += 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return _Result(latencies, time.perf_counter() - started, errors[0])
+
+
+def _report(results: dict[str, list[_Result]], args: argparse.Namespace) -> int:
+    print(
+        f"\n{args.requests} signed /sport requests x {args.rounds} rounds, "
+        f"{args.concurrency} concurrent, gunicorn 1 worker 10 threads"
+    )
+    print(f"{'app':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    summary = {}
+    for name, rounds in results.items():
+        rate = statistics.median(result.rate for result in rounds)
+        p50 = statistics.median(result.percentile(0.50) for result in rounds)
+        p99 = max(result.percentile(0.99) for result in rounds)
+        errors = sum(result.errors for result in rounds)
+        summary[name] = (rate, p99, errors)
+        print(f"{name:<10} {rate:>8.0f} {p50:>8.1f} {p99:>8.1f} {errors:>7}")
+    rate, p99, errors = summary["sportbot"]
+    ratio = rate / summary["bare Bolt"][0]
+    ok = ratio >= TARGET_RATIO and p99 < TARGET_P99_MS and errors == 0
+    print(
+        f"sportbot / bare = {ratio:.2f} (target >= {TARGET_RATIO}), "
+        f"p99 {p99:.0f} ms (target < {TARGET_P99_MS:.0f}): {'OK' if ok else 'MISSED'}"
+    )
+    return 0 if ok else 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

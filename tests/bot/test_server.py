@@ -139,3 +139,30 @@ def _health(client: _Client) -> bool:
         return client.get("/healthz").status == 200
     except OSError:
         return False
+
+
+@pytest.mark.unit
+def test_manifest_declares_what_the_app_handles():
+    import yaml
+
+    manifest = yaml.safe_load((REPO / "manifest.yml").read_text())
+    features, settings = manifest["features"], manifest["settings"]
+
+    assert features["slash_commands"][0]["command"] == "/sport"
+    assert features["shortcuts"][0]["callback_id"] == "classify_message"
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert set(settings["event_subscriptions"]["bot_events"]) >= {
+        "message.channels",
+        "message.groups",
+        "reaction_added",
+        "app_home_opened",
+    }
+    urls = {
+        features["slash_commands"][0]["url"],
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+    }
+    assert urls == {"https://YOUR-HOST/slack/events"}
+    assert {"commands", "chat:write", "reactions:write", "users:read"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"]
+    )

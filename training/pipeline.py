@@ -123,12 +123,17 @@ class Context:
     def runs(self) -> RunStore:
         return RunStore(self.db)
 
-    def say(self, line: str) -> None:
-        """A progress line: to the terminal/caller and into the run's one Slack message."""
-        self.progress(line)
-        self.lines.append(line)
+    def say(self, *lines: str) -> None:
+        """Progress lines: to the terminal/caller, and ONE update of the run's Slack message
+        (a burst of job events is one chat.update, not one per event: Slack rate-limits)."""
+        if not lines:
+            return
+        for line in lines:
+            self.progress(line)
+        self.lines.extend(lines)
         if self._report is not None:
-            self._report.show(line, reporting.progress_blocks("Retraining in progress", self.lines))
+            title = "Retraining in progress"
+            self._report.show(lines[-1], reporting.progress_blocks(title, self.lines))
 
     def client(self) -> Any:
         if self.openai_client is None:
@@ -351,13 +356,13 @@ def wait_for_job(ctx: Context, run: RunInfo) -> Any:
     status = {"last": run.status}
 
     def on_update(job: Any, events: list[Any]) -> None:
-        for event in events:
-            ctx.say(f"{job.id}: {event.message}")
+        lines = [f"{job.id}: {event.message}" for event in events]
         if job.status != status["last"]:
             status["last"] = job.status
             if job.status not in openai_jobs.TERMINAL:  # the end is recorded by finish()
                 ctx.runs.update(run.id, status=job.status)
-            ctx.say(f"Job {job.id} is {job.status}.")
+            lines.append(f"Job {job.id} is {job.status}.")
+        ctx.say(*lines)
 
     job = openai_jobs.poll(
         ctx.client(), run.job_id, interval=ctx.poll_interval, on_update=on_update, sleep=ctx.sleep

@@ -378,3 +378,46 @@ def test_cli_runs_cancel(cli_env, openai_api) -> None:
     again = runner.invoke(app, ["runs", "cancel", "1"])
     assert again.exit_code == 1
     assert "already cancelled" in again.output
+
+
+@pytest.mark.e2e
+def test_chat_base_model_uses_chat_files_and_chat_api(
+    ft_settings, database, openai_api, slack_api
+) -> None:
+    _, ctx, _ = run_openai(
+        ft_settings, database, openai_api, slack_api, base_model="gpt-4o-mini-2024-07-18"
+    )
+    uploaded = openai_api.requests_to("/v1/files", "POST")[0].form["file"][1]
+    assert b'"messages"' in uploaded
+    [outcome] = pipeline.resume(ctx)
+    assert outcome.model.prompt_format == "chat"
+    assert outcome.model.id.startswith("ft:gpt-4o-mini-2024-07-18")
+    assert openai_api.requests_to("/v1/chat/completions")
+    assert openai_api.requests_to("/v1/completions") == []
+
+
+@pytest.mark.e2e
+def test_scheduler_start_resumes_unfinished_runs(
+    ft_settings, database, openai_api, slack_api
+) -> None:
+    from training.schedule import resume_unfinished
+
+    launched, _, _ = run_openai(ft_settings, database, openai_api, slack_api)
+    assert resume_unfinished(ft_settings, database) == 1
+    run = RunStore(database).get(launched.run.id)
+    assert run.status == "succeeded"
+    assert run.job_id == launched.run.job_id
+    assert len(openai_api.requests_to("/v1/fine_tuning/jobs", "POST")) == 1
+
+
+@pytest.mark.e2e
+def test_a_burst_of_progress_lines_is_one_slack_update(settings, database, slack_api) -> None:
+    from training.report import SlackReport
+
+    ctx = pipeline.context(settings, database, slack=slack_client(slack_api))
+    ctx._report = SlackReport(ctx.slack, "C0REP")
+    ctx.say("first")
+    ctx.say("event 1", "event 2", "event 3", "Job ftjob-x is running.")
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    [update] = slack_api.calls_to("chat.update")
+    assert "event 2" in json.dumps(update.params["blocks"])

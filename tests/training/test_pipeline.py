@@ -421,3 +421,30 @@ def test_a_burst_of_progress_lines_is_one_slack_update(settings, database, slack
     assert len(slack_api.calls_to("chat.postMessage")) == 1
     [update] = slack_api.calls_to("chat.update")
     assert "event 2" in json.dumps(update.params["blocks"])
+
+
+@pytest.mark.unit
+def test_racing_requests_get_exactly_one_lock(database) -> None:
+    import threading
+
+    runs = RunStore(database)
+    barrier = threading.Barrier(6)
+    won: list[int] = []
+    refused: list[str] = []
+
+    def request() -> None:
+        barrier.wait()
+        try:
+            won.append(runs.create_locked(backend="local", base_model="local").id)
+        except RunInProgressError as error:
+            refused.append(str(error))
+
+    threads = [threading.Thread(target=request) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(won) == 1
+    assert len(refused) == 5
+    assert all(f"run {won[0]} is in progress" in message for message in refused)
+    assert [run.id for run in runs.list()] == won

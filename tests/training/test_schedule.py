@@ -70,7 +70,10 @@ def test_a_run_in_progress_makes_the_tick_skip(settings, database) -> None:
 
 @pytest.mark.unit
 def test_scheduler_job_is_stored_in_the_database_once(settings, database) -> None:
-    cron = settings.with_changes(training=TrainingSettings(retrain_cron="15 3 * * *"))
+    url = database.engine.url.render_as_string(hide_password=False)
+    cron = settings.with_changes(
+        database_url=url, training=TrainingSettings(retrain_cron="15 3 * * *")
+    )
     for _ in range(2):  # a redeploy builds it again: still one job
         scheduler = schedule.build_scheduler(cron, blocking=False)
         scheduler.start(paused=True)
@@ -82,11 +85,9 @@ def test_scheduler_job_is_stored_in_the_database_once(settings, database) -> Non
     assert job.coalesce is True
     assert job.misfire_grace_time == schedule.MISFIRE_GRACE_SECONDS
     assert str(job.trigger.fields[5]) == "3"  # hour
-    from sqlalchemy import create_engine, inspect
+    from sqlalchemy import inspect
 
-    engine = create_engine(settings.db_url)
-    assert "apscheduler_jobs" in inspect(engine).get_table_names()
-    engine.dispose()
+    assert "apscheduler_jobs" in inspect(database.engine).get_table_names()
 
 
 @pytest.mark.unit

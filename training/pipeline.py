@@ -230,6 +230,8 @@ def cancel(ctx: Context, run_id: int) -> RunInfo:
         openai_jobs.cancel(ctx.client(), run.job_id)
     run = ctx.runs.finish(run_id, status="cancelled", error="cancelled by request")
     ctx.runs.release(run_id)
+    _attach_slack(ctx, run)
+    _report_end(ctx, run, "cancelled", "cancelled by request")
     return run
 
 
@@ -368,7 +370,9 @@ def wait_for_job(ctx: Context, run: RunInfo) -> Any:
         ctx.client(), run.job_id, interval=ctx.poll_interval, on_update=on_update, sleep=ctx.sleep
     )
     if job.status != "succeeded":
-        raise JobFailedError(openai_jobs.failure_message(job))
+        error = JobFailedError(openai_jobs.failure_message(job))
+        error.status = job.status  # "failed" or "cancelled": the run ends the same way
+        raise error
     return job
 
 
@@ -452,15 +456,17 @@ def judge_and_finish(
         metrics, active, margin=ctx.settings.training.promotion_margin, force=ctx.force
     )
     info = registry.get(candidate.fields["id"])
-    if info is not None:
-        ctx.say(f"{info.id} was registered before (same data); keeping that entry.")
-    else:
+    if info is None:
         info = registry.register(
             **candidate.fields,
             **candidate.artifact(),
             metrics={**metrics, "active": active},
             run_id=run.id,
         )
+    elif info.run_id != run.id:  # the local model, trained on the very same data before
+        ctx.say(f"{info.id} was registered before (same data); keeping that entry.")
+    if info.run_id == run.id and info.status == "candidate":
+        # Also reached on resume after a crash between register and promote.
         ctx.say(f"Promotion: {'yes' if decision.promote else 'no'} ({decision.reason}).")
         if decision.promote:
             info = registry.promote(info.id)
@@ -568,9 +574,14 @@ def _fail(ctx: Context, run_id: int, error: BaseException) -> None:
         )
         return
     message = str(error) or type(error).__name__
-    status = "cancelled" if "was cancelled" in message else "failed"
+    status = getattr(error, "status", "failed") if isinstance(error, JobFailedError) else "failed"
     run = ctx.runs.finish(run_id, status=status, error=message)
     ctx.runs.release(run_id)
+    _report_end(ctx, run, status, message)
+
+
+def _report_end(ctx: Context, run: RunInfo, status: str, message: str) -> None:
+    """The final report of a run that ended without a model (failed or cancelled)."""
     report = reporting.build(
         run_id=run.id,
         backend=run.backend,
@@ -583,7 +594,7 @@ def _fail(ctx: Context, run_id: int, error: BaseException) -> None:
     try:
         publish(ctx, run, report)
     except Exception:  # the original error matters more than a failed report
-        log.exception("Could not report the failure of run %s", run_id)
+        log.exception("Could not report the end of run %s", run.id)
 
 
 def _separator_of(train_path: Path) -> str:

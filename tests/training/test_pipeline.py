@@ -172,6 +172,9 @@ def test_cancelled_run_cancels_the_job(ft_settings, database, openai_api, slack_
     )
     run = pipeline.cancel(ctx, launched.run.id)
     assert run.status == "cancelled"
+    final = slack_api.calls_to("chat.update")[-1].params
+    assert final["ts"] == launched.run.slack_ts
+    assert "cancelled" in json.dumps(final["blocks"])
     assert openai_api.jobs[run.job_id]["status"] == "cancelled"
     assert RunStore(database).lock_holder() is None
     assert ModelRegistry(database).active() is None
@@ -448,3 +451,41 @@ def test_racing_requests_get_exactly_one_lock(database) -> None:
     assert len(refused) == 5
     assert all(f"run {won[0]} is in progress" in message for message in refused)
     assert [run.id for run in runs.list()] == won
+
+
+@pytest.mark.e2e
+def test_network_giving_out_while_polling_loses_nothing(
+    ft_settings, database, openai_api, slack_api
+) -> None:
+    from training.errors import OpenAIError
+
+    launched, ctx, _ = run_openai(ft_settings, database, openai_api, slack_api)
+    openai_api.fail_next(503, times=6)  # as many as our retry loop tries
+    with pytest.raises(OpenAIError, match="kept failing"):
+        pipeline.resume(ctx)
+    run = RunStore(database).get(launched.run.id)
+    assert not run.finished  # still resumable, job id kept, lock kept
+    assert run.job_id == launched.run.job_id
+    assert RunStore(database).lock_holder().id == run.id
+    [outcome] = pipeline.resume(ctx)
+    assert outcome.run.status == "succeeded"
+    assert len(openai_api.requests_to("/v1/fine_tuning/jobs", "POST")) == 1
+
+
+@pytest.mark.e2e
+def test_resume_after_crash_between_register_and_promote(
+    ft_settings, database, openai_api, slack_api, monkeypatch
+) -> None:
+    launched, ctx, _ = run_openai(ft_settings, database, openai_api, slack_api)
+
+    def crash(self, model_id):
+        raise KeyboardInterrupt  # the process is killed right after registering
+
+    monkeypatch.setattr(ModelRegistry, "promote", crash)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.resume(ctx)
+    monkeypatch.undo()
+    assert not RunStore(database).get(launched.run.id).finished
+    [outcome] = pipeline.resume(ctx)
+    assert outcome.model.status == "active"
+    assert outcome.run.promoted is True

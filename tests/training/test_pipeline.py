@@ -489,3 +489,48 @@ def test_resume_after_crash_between_register_and_promote(
     [outcome] = pipeline.resume(ctx)
     assert outcome.model.status == "active"
     assert outcome.run.promoted is True
+
+
+@pytest.mark.e2e
+def test_killed_cli_process_is_resumed_on_the_same_job(cli_env, openai_api) -> None:
+    """A real `sportbot train` process killed (SIGKILL) while polling; resume finishes it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from training.config import Settings
+    from training.db import connect
+
+    train_path, valid_path = cli_env
+    command = [sys.executable, "-c", "from bot.cli import main; main()"]
+    args = ["train", "--backend", "openai", "--train", str(train_path), "--valid", str(valid_path)]
+    process = subprocess.Popen(
+        [*command, *args, "--poll-interval", "0.05"],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not openai_api.jobs and time.monotonic() < deadline:
+            time.sleep(0.05)
+        job_id = create_job_id(openai_api)
+        openai_api.advance(job_id, "running")
+        settings = Settings.from_env()
+        db = connect(settings)
+        while RunStore(db).get(1).status != "running" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert RunStore(db).get(1).status == "running"  # the process saw the job run
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    openai_api.advance(job_id, "succeeded")
+    polls_before = len(openai_api.requests_to(f"/v1/fine_tuning/jobs/{job_id}", "GET"))
+    ctx = pipeline.context(settings, db, sleep=lambda s: None, poll_interval=0)
+    [outcome] = pipeline.resume(ctx)
+    assert outcome.run.job_id == job_id
+    assert outcome.run.status == "succeeded"
+    assert len(openai_api.requests_to(f"/v1/fine_tuning/jobs/{job_id}", "GET")) > polls_before
+    assert len(openai_api.requests_to("/v1/fine_tuning/jobs", "POST")) == 1

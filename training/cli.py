@@ -525,6 +525,7 @@ def runs_cancel(run_id: int = typer.Argument(..., help="The run to cancel.")) ->
 def runs_resume(
     run_id: int | None = typer.Argument(None, help="Only this run (default: every unfinished)."),
     poll_interval: float | None = typer.Option(None, min=0.0, help="Seconds between polls."),
+    force: bool = typer.Option(False, help="Promote even when worse than the active model."),
 ) -> None:
     """Resume unfinished runs: poll their jobs (never launching a second one) and finish them."""
 
@@ -534,7 +535,9 @@ def runs_resume(
         db = _database(settings)
 
         def work(progress):
-            ctx = pipeline.context(settings, db, progress=progress, poll_interval=poll_interval)
+            ctx = pipeline.context(
+                settings, db, progress=progress, poll_interval=poll_interval, force=force
+            )
             return pipeline.resume(ctx, run_id)
 
         outcomes = _with_status("Resuming…", work)

@@ -55,9 +55,7 @@ OTHER_GROUPS = tuple(group for group in ALL_GROUPS if group not in SPORT_GROUPS)
 OTHER_LABEL = "other"
 SUBSETS = ("train", "test")
 _FOLDERS = {"train": "20news-bydate-train", "test": "20news-bydate-test"}
-_ARCHIVE_HINT = (
-    "point SPORTBOT_20NEWS (or --data) at 20news-bydate.tar.gz or its extracted folder"
-)
+_ARCHIVE_HINT = "point SPORTBOT_20NEWS (or --data) at 20news-bydate.tar.gz or its extracted folder"
 
 
 def label_of(group: str) -> str:

@@ -16,7 +16,14 @@ NO_RETRY = {"x-slack-no-retry": "1"}
 
 
 class EnvelopeMiddleware(Middleware):
-    """Answer app_rate_limited and duplicate deliveries with a 200 and stop there.
+    """Answer app_rate_limited and duplicate deliveries with a 200 and stop there;
+    refuse a replayed command or interaction with a 401.
+
+    Replays: Bolt accepts a signed request for 5 minutes, so a captured /sport
+    retrain could be sent again. Events are already single-use through their
+    event id; every other signed request claims its signature in the same
+    ``slack_events`` table (prefix ``sig:``), so the same signature + timestamp
+    + body is accepted once, by whichever process sees it first.
 
     Runs after Bolt's signature check, so a forged request never claims an event id.
     Claiming in the database (not an in-memory set) makes a retry that reaches
@@ -41,7 +48,23 @@ class EnvelopeMiddleware(Middleware):
             )
             return BoltResponse(status=200, body="")
         event_id = body.get("event_id")
-        if kind == "event_callback" and event_id and not self.feedback.claim_event(event_id):
-            log.info("Event %s already handled: duplicate delivery ignored", event_id)
-            return BoltResponse(status=200, body="", headers=dict(NO_RETRY))
+        if kind == "event_callback":
+            if event_id and not self.feedback.claim_event(event_id):
+                log.info("Event %s already handled: duplicate delivery ignored", event_id)
+                return BoltResponse(status=200, body="", headers=dict(NO_RETRY))
+            return next()
+        signature = _first(req.headers.get("x-slack-signature"))
+        if signature and not self.feedback.claim_event(REPLAY_PREFIX + signature):
+            log.warning("Refused a replayed request (a signature already used)")
+            return BoltResponse(status=401, body="")
         return next()
+
+
+REPLAY_PREFIX = "sig:"
+
+
+def _first(values: object) -> str | None:
+    # BoltRequest headers map a name to a list of values.
+    if isinstance(values, list | tuple):
+        return values[0] if values else None
+    return values if isinstance(values, str) else None

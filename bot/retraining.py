@@ -20,7 +20,8 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from training.config import Settings
 from training.db import Database
-from training.errors import SportbotError
+from training.errors import RunInProgressError, SportbotError
+from training.runs import RunStore
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,14 @@ def default_retrain() -> RetrainFn:
 
 
 class Retrainer:
-    """Runs one retraining at a time per process, reporting to a Slack channel."""
+    """Starts a retraining and reports it to a Slack channel.
+
+    One run at a time across every process is the pipeline's database lock
+    (``RunStore.create_locked``): ``start`` looks at it first, so a request
+    reaching a second web process is refused at once, naming the run that
+    holds it. Two requests racing past that look both reach the lock; the
+    loser's progress message then says which run won.
+    """
 
     def __init__(
         self,
@@ -52,16 +60,26 @@ class Retrainer:
         self._executor = executor or ThreadPoolExecutor(1, thread_name_prefix="retrain")
         self._busy = threading.Lock()
 
-    def start(self, client: WebClient, *, user: str, channel: str) -> Future | None:
-        """Post the progress message and start the run; None when one is already running."""
+    def start(self, client: WebClient, *, user: str, channel: str) -> Future:
+        """Post the progress message and start the run; RunInProgressError when one runs."""
+        self.check_free()
         if not self._busy.acquire(blocking=False):
-            return None
+            raise RunInProgressError("A retraining started here is still starting.")
         try:
             progress = ProgressMessage(client, channel, f"Retraining started by <@{user}>…")
             return self._executor.submit(self._run, progress, user, channel)
         except BaseException:
             self._busy.release()
             raise
+
+    def check_free(self) -> None:
+        """RunInProgressError naming the run that holds the training lock, if one does."""
+        holder = RunStore(self.db).lock_holder()
+        if holder is not None and not holder.finished:
+            raise RunInProgressError(
+                f"Training run {holder.id} is in progress (status {holder.status}, "
+                f"started by {holder.requested_by or holder.trigger})."
+            )
 
     def _run(self, progress: ProgressMessage, user: str, channel: str) -> Any:
         try:
@@ -76,6 +94,10 @@ class Retrainer:
             )
             progress.finish(blocks.retrain_result_text(info))
             return info
+        except RunInProgressError as error:
+            # Another process took the lock between check_free and the pipeline's start.
+            log.info("Retraining requested by %s not started: %s", user, error)
+            progress.finish(f":hourglass: Not started: {error}")
         except SportbotError as error:
             log.warning("Retraining requested by %s failed: %s", user, error)
             progress.finish(f":x: Retraining failed: {error}")

@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# Slack's payloads are a few kB (a 40,000-character message, blocks, a view): 1 MB
+# is far past anything it sends, and refusing before reading keeps memory bounded.
+MAX_BODY_BYTES = 1_000_000
 
 
 class Router:
@@ -33,8 +36,11 @@ class Router:
             "HEAD",
         ):
             status, body = self.health()
-            start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
-            return [body.encode()]
+            return _plain(start_response, status, body)
+        if _too_large(environ):
+            # Checked on the header alone: the body is never read, only discarded by the server.
+            log.warning("Refused a %s-byte request body", environ.get("CONTENT_LENGTH"))
+            return _plain(start_response, "413 Content Too Large", "request body too large\n")
         return self.bolt(environ, start_response)
 
     def health(self) -> tuple[str, str]:
@@ -45,6 +51,20 @@ class Router:
             log.warning("Health check failed: %s", error)
             return "503 Service Unavailable", "database unreachable\n"
         return "200 OK", "ok\n"
+
+
+def _too_large(environ: dict[str, Any]) -> bool:
+    try:
+        return int(environ.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
+    except ValueError:
+        return True  # a Content-Length that is not a number is not Slack
+
+
+def _plain(start_response: Callable, status: str, body: str) -> Iterable[bytes]:
+    data = body.encode()
+    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))]
+    start_response(status, headers)
+    return [data]
 
 
 def create_app(settings: Settings | None = None, **collaborators: Any) -> Router:

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.admins import AdminCheck
 from bot.retraining import Retrainer
 from training.config import Settings
+from training.errors import RunInProgressError
 
 log = logging.getLogger(__name__)
 
@@ -32,5 +33,7 @@ def retrain_clicked(
         return
     # Posting to a user id lands in the app's DM with them.
     channel = settings.slack.report_channel or user
-    if retrainer.start(client, user=user, channel=channel) is None:
-        client.chat_postMessage(channel=user, text="A retraining is already running.")
+    try:
+        retrainer.start(client, user=user, channel=channel)
+    except RunInProgressError as error:
+        client.chat_postMessage(channel=user, text=f"Not started: {error}")

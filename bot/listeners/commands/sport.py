@@ -13,6 +13,7 @@ from bot.admins import AdminCheck
 from bot.models import ModelSource
 from bot.retraining import Retrainer
 from training.config import Settings
+from training.errors import RunInProgressError
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,9 @@ def start_retrain(
         respond("Only admins can retrain sportbot.", response_type="ephemeral")
         return
     target = settings.slack.report_channel or channel
-    if retrainer.start(client, user=user, channel=target) is None:
-        respond("A retraining is already running.", response_type="ephemeral")
+    try:
+        retrainer.start(client, user=user, channel=target)
+    except RunInProgressError as error:
+        respond(f"Not started: {error}", response_type="ephemeral")
         return
     respond(f"Retraining started: progress in <#{target}>.", response_type="ephemeral")

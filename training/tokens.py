@@ -54,6 +54,12 @@ class TokenCounter:
             return -(-len(text) // _CHARS_PER_TOKEN)
         return len(self._encoding.encode_ordinary(text))
 
+    def count_many(self, texts: list[str]) -> list[int]:
+        """Counts of many texts at once: tiktoken encodes a batch on several threads."""
+        if self._encoding is None:
+            return [self.count(text) for text in texts]
+        return [len(tokens) for tokens in self._encoding.encode_ordinary_batch(texts)]
+
     def truncate(self, text: str, max_tokens: int) -> str:
         """The longest prefix of ``text`` with at most ``max_tokens`` tokens."""
         if self._encoding is None:

@@ -40,7 +40,14 @@ def prediction_blocks(
     value = json.dumps({"t": text[:MAX_VALUE_TEXT], "c": channel, "s": ts})
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": label_line(prediction)}},
-        {"type": "context", "elements": [{"type": "plain_text", "text": quoted}]},
+        {
+            "type": "context",
+            "elements": [
+                {"type": "plain_text", "text": quoted},
+                # Which model answered: a promotion shows up here within seconds.
+                {"type": "mrkdwn", "text": f"model `{prediction.model}`"},
+            ],
+        },
         {
             "type": "actions",
             "block_id": "correction",

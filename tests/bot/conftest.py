@@ -171,7 +171,7 @@ class ServedBot:
             "api_app_id": "A0001",
             "is_enterprise_install": "false",
             "response_url": self.slack_api.response_url("command"),
-            "trigger_id": "1.2.3",
+            "trigger_id": self.trigger_id(),
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded", **kw)
 
@@ -192,6 +192,10 @@ class ServedBot:
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return self.post(json.dumps(envelope), "application/json", headers=headers)
+
+    def trigger_id(self) -> str:
+        # Unique like Slack's: two identical bodies in one second would be a replay.
+        return f"{next(self._ids)}.{time.time_ns()}"
 
     def envelope(self, body: dict[str, Any]) -> Reply:
         return self.post(json.dumps(body), "application/json")
@@ -222,7 +226,7 @@ class ServedBot:
                 "api_app_id": "A0001",
                 "container": {"type": "message", "is_ephemeral": True},
                 "channel": {"id": CHANNEL, "name": "sports"},
-                "trigger_id": "1.2.3",
+                "trigger_id": self.trigger_id(),
                 "response_url": self.slack_api.response_url("action"),
                 "actions": [
                     {

@@ -33,13 +33,20 @@ def label_line(prediction: Prediction) -> str:
 
 
 def prediction_blocks(
-    text: str, prediction: Prediction, *, channel: str | None = None, ts: str | None = None
+    text: str,
+    prediction: Prediction,
+    *,
+    channel: str | None = None,
+    ts: str | None = None,
+    note: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The answer to /sport or the shortcut: label, confidence, correction buttons."""
+    """The answer to /sport or the shortcut: label, confidence, correction buttons
+    (and ``note``, e.g. that a fallback model answered, under the label)."""
     quoted = text if len(text) <= 280 else text[:277] + "…"
     value = json.dumps({"t": text[:MAX_VALUE_TEXT], "c": channel, "s": ts})
+    headline = label_line(prediction) + (f"\n:warning: {note}" if note else "")
     return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": label_line(prediction)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": headline}},
         {
             "type": "context",
             "elements": [

@@ -56,6 +56,10 @@ def handle_error(
         log.warning("Request failed: %s", error)
     else:
         log.error("Request failed", exc_info=error)
+    if isinstance(error, DatabaseUnavailableError) and body.get("type") == "event_callback":
+        # Not claimed, not tagged: a 503 (no X-Slack-No-Retry) has Slack deliver it again
+        # (after ~1 and ~5 minutes), by when the database is usually back.
+        return BoltResponse(status=503, body="")
     message = user_message(error)
     if response is not None and response.status >= 400:
         # Not acknowledged yet: the message becomes the HTTP reply (shown ephemerally).

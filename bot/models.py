@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -10,14 +11,26 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from training.classifiers.base import TextClassifier
+from training.classifiers.base import Prediction, TextClassifier
 from training.config import Settings
 from training.db import Database
-from training.errors import ClassifyError, NoModelError
-from training.registry import ActiveClassifier, ModelInfo, ModelRegistry
+from training.errors import ClassifyError, DatabaseUnavailableError, NoModelError, OpenAIError
+from training.registry import ActiveClassifier, ModelInfo, ModelRegistry, load_classifier
 from training.schema import TrainingRun
 
 log = logging.getLogger(__name__)
+
+# On the request path an OpenAI model gets one try of at most this long; past it the
+# local fallback answers (the CLI keeps SPORTBOT_OPENAI_TIMEOUT and its retries).
+SERVING_OPENAI_TIMEOUT = 4.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A prediction, and a note for the reader when a fallback model gave it."""
+
+    prediction: Prediction
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +81,12 @@ class ModelSource:
         self.registry = ModelRegistry(db)
         self.db = db
         self._fixed = classifier
-        self._active = ActiveClassifier(self.registry, settings, refresh_seconds=refresh_seconds)
+        self._settings = serving_settings(settings)
+        self._active = ActiveClassifier(
+            self.registry, self._settings, refresh_seconds=refresh_seconds
+        )
+        # The newest local model, kept loaded while an OpenAI model is active.
+        self._fallback: tuple[str, TextClassifier] | None = None
         self._snapshot: tuple[str, TextClassifier] | None = None
         self._refresh_seconds = refresh_seconds
         self._refresher: threading.Thread | None = None
@@ -87,6 +105,22 @@ class ModelSource:
             raise ClassifyError("The model is still loading; try again in a few seconds.")
         return self._load()
 
+    def classify(self, text: str) -> Answer:
+        """The active model's answer; the local fallback's when the OpenAI model fails."""
+        backend, classifier = self.current()
+        try:
+            return Answer(classifier.classify(text))
+        except OpenAIError as error:
+            fallback = self._fallback if backend != "local" else None
+            if fallback is None:
+                raise
+            log.warning("OpenAI model failed, local model %s answered: %s", fallback[0], error)
+            note = (
+                f"The OpenAI model did not answer ({_reason(error)}); "
+                f"this answer is from the local model `{fallback[0]}`."
+            )
+            return Answer(fallback[1].classify(text), note)
+
     def start_refreshing(self) -> None:
         """Load the active model now and follow promotions, in a daemon thread (idempotent)."""
         if self._fixed is not None:
@@ -100,8 +134,21 @@ class ModelSource:
 
     def _load(self) -> tuple[str, TextClassifier]:
         info, classifier = self._active.current()
+        if info.backend != "local":
+            self._load_fallback()
         self._snapshot = (info.backend, classifier)
         return self._snapshot
+
+    def _load_fallback(self) -> None:
+        newest = next(
+            (m for m in self.registry.list() if m.backend == "local" and m.artifact_path), None
+        )
+        if newest is None or (self._fallback and self._fallback[0] == newest.id):
+            return
+        try:
+            self._fallback = (newest.id, load_classifier(newest, self._settings))
+        except Exception:  # a broken artifact must not stop the OpenAI model serving
+            log.exception("Could not load local model %s as the OpenAI fallback", newest.id)
 
     def _refresh_forever(self) -> None:
         while True:
@@ -109,10 +156,16 @@ class ModelSource:
                 self._load()
             except NoModelError:
                 pass  # none promoted yet: /sport says so; look again shortly
+            except DatabaseUnavailableError as error:
+                # An outage is not a bug: one line, and the loaded model keeps answering.
+                log.warning("Cannot check the active model: %s", error)
             except Exception:
                 log.exception("Could not load the active model; keeping the previous one")
             self._first_load.set()
             time.sleep(self._refresh_seconds)
+
+    def fallback_id(self) -> str | None:
+        return self._fallback[0] if self._fallback else None
 
     def active_info(self) -> ModelInfo | None:
         return self.registry.active()
@@ -124,3 +177,20 @@ class ModelSource:
                 select(TrainingRun).order_by(TrainingRun.id.desc()).limit(limit)
             ).all()
             return [RunInfo.of(row) for row in rows]
+
+
+def serving_settings(settings: Settings) -> Settings:
+    """``settings`` with the OpenAI client bounded for the request path (one short try)."""
+    openai = dataclasses.replace(
+        settings.openai,
+        timeout=min(settings.openai.timeout, SERVING_OPENAI_TIMEOUT),
+        max_retries=0,
+    )
+    return settings.with_changes(openai=openai)
+
+
+def _reason(error: OpenAIError) -> str:
+    name = type(error).__name__
+    return {"OpenAITimeoutError": "timed out", "OpenAIRateLimitError": "rate-limited"}.get(
+        name, "error"
+    )

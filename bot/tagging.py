@@ -83,11 +83,10 @@ class Tagger:
         """Tag one message; the tag's status (tagged, skipped, failed) or "duplicate"."""
         channel, ts, text = event["channel"], event["ts"], event["text"]
         try:
-            _, classifier = self.models.current()
+            prediction = self.models.classify(text).prediction
         except NoModelError:
             log.info("No active model: message %s/%s left untagged", channel, ts)
             return SKIPPED
-        prediction = classifier.classify(text)
         reaction = self._reaction(prediction.label, prediction.confidence)
         if not self.feedback.record_tag(
             channel=channel,

@@ -2,7 +2,8 @@
 
 It records every call (method, params, headers), answers the methods sportbot
 uses with the fields the real API sends, and can be told to answer a method
-with a Slack error or a 429 with Retry-After. ``response_url(name)`` gives a
+with a Slack error or a 429 with Retry-After, or rate-limit a method
+(``limit_rate``: N calls per window, 429 + Retry-After past that). ``response_url(name)`` gives a
 URL on the stand-in that accepts ``respond()`` POSTs, recorded as method
 ``response_url``. Register it with ``pytest_plugins`` to get the
 ``slack_api`` fixture.
@@ -10,8 +11,10 @@ URL on the stand-in that accepts ``respond()`` POSTs, recorded as method
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -53,6 +56,7 @@ class SlackStandIn:
         self._faults: dict[str, list[_Fault]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
+        self._limits: dict[str, tuple[int, float, collections.deque[float]]] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -79,6 +83,12 @@ class SlackStandIn:
         """Answer the next ``times`` calls of ``method`` with 429 and Retry-After."""
         body = {"ok": False, "error": "ratelimited"}
         self._add_fault(method, _Fault(429, body, {"Retry-After": str(retry_after)}, times))
+
+    def limit_rate(self, method: str, *, calls: int, per_seconds: float) -> None:
+        """Allow ``calls`` of ``method`` per sliding ``per_seconds``; past that answer 429
+        with Retry-After (whole seconds, rounded up, as Slack sends it)."""
+        with self._lock:
+            self._limits[method] = (calls, per_seconds, collections.deque())
 
     def set_user(self, user_id: str, *, is_admin: bool = False, is_owner: bool = False) -> None:
         self.users[user_id] = {
@@ -128,6 +138,22 @@ class SlackStandIn:
                 if fault.times <= 0:
                     faults.pop(0)
             return fault
+
+    def _rate_limited(self, method: str) -> _Fault | None:
+        with self._lock:
+            limit = self._limits.get(method)
+            if limit is None:
+                return None
+            calls, window, times = limit
+            now = time.monotonic()
+            while times and now - times[0] >= window:
+                times.popleft()
+            if len(times) < calls:
+                times.append(now)
+                return None
+            wait = max(1, math.ceil(window - (now - times[0])))
+        body = {"ok": False, "error": "ratelimited"}
+        return _Fault(429, body, {"Retry-After": str(wait)}, None)
 
     def _record(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> Call:
         call = Call(method, params, headers)
@@ -196,7 +222,7 @@ def _handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, b"ok", "text/plain")
             method = self.path.removeprefix("/api/").split("?")[0]
             call = standin._record(method, params, headers)
-            fault = standin._fault(method)
+            fault = standin._rate_limited(method) or standin._fault(method)
             if fault is not None:
                 call.response = fault.body
                 return self._json(fault.status, fault.body, fault.headers)

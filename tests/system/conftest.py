@@ -47,8 +47,11 @@ def tiny_texts(flip: bool = False) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
-def register_tiny_model(db_url: str, directory: Path, *, flip: bool = False, promote: bool = True):
-    """Fit, save, register (and promote) a tiny local model; its ModelInfo."""
+def register_tiny_model(db: Any, directory: Path, *, flip: bool = False, promote: bool = True):
+    """Fit, save, register (and promote) a tiny local model; its ModelInfo.
+
+    ``db`` is a ``training.db.Database`` or a database URL.
+    """
     from training.classifiers import local
     from training.db import Database, make_engine
     from training.registry import ModelRegistry
@@ -58,9 +61,10 @@ def register_tiny_model(db_url: str, directory: Path, *, flip: bool = False, pro
         texts, labels
     )
     path = local.save(model, directory)
-    db = Database(make_engine(db_url))
+    owned = isinstance(db, str)
+    database = Database(make_engine(db)) if owned else db
     try:
-        registry = ModelRegistry(db)
+        registry = ModelRegistry(database)
         info = registry.register(
             id=model.model_id,
             backend="local",
@@ -71,7 +75,8 @@ def register_tiny_model(db_url: str, directory: Path, *, flip: bool = False, pro
         )
         return registry.promote(info.id) if promote else info
     finally:
-        db.engine.dispose()
+        if owned:
+            database.engine.dispose()
 
 
 def free_port() -> int:

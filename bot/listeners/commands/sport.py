@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.admins import AdminCheck
-from bot.models import ModelSource
+from bot.models import Answer, ModelSource
 from bot.retraining import Retrainer
 from training.config import Settings
 from training.errors import RunInProgressError
@@ -70,25 +70,25 @@ def sport_command(
 
 def classify(ack: Ack, respond: Respond, text: str, *, public: bool, models: ModelSource) -> None:
     response_type = "in_channel" if public else "ephemeral"
-    backend, classifier = models.current()
+    backend, _ = models.current()
     if backend == "local":
         # Sub-millisecond: the answer goes in the acknowledgement itself.
-        prediction = classifier.classify(text)
-        ack(
-            text=blocks.label_line(prediction),
-            blocks=blocks.prediction_blocks(text, prediction),
-            response_type=response_type,
-        )
+        answer = models.classify(text)
+        ack(**answer_message(text, answer), response_type=response_type)
         return
     # A remote model may take seconds: acknowledge first, answer through response_url.
     ack("Classifying…")
-    prediction = classifier.classify(text)
-    respond(
-        text=blocks.label_line(prediction),
-        blocks=blocks.prediction_blocks(text, prediction),
-        response_type=response_type,
-        replace_original=False,
-    )
+    answer = models.classify(text)
+    respond(**answer_message(text, answer), response_type=response_type, replace_original=False)
+
+
+def answer_message(text: str, answer: Answer, **where: Any) -> dict[str, Any]:
+    """``text`` and ``blocks`` of an answer (the fallback's note in both)."""
+    line = blocks.label_line(answer.prediction)
+    return {
+        "text": f"{line} ({answer.note})" if answer.note else line,
+        "blocks": blocks.prediction_blocks(text, answer.prediction, note=answer.note, **where),
+    }
 
 
 def start_retrain(

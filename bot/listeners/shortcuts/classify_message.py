@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
-from bot import blocks
+from bot.listeners.commands.sport import answer_message
 from bot.models import ModelSource
 
 CALLBACK_ID = "classify_message"
@@ -21,13 +21,9 @@ def classify_message(
     if not text.strip():
         respond("That message has no text to classify.", response_type="ephemeral")
         return
-    _, classifier = models.current()
-    prediction = classifier.classify(text)
+    answer = models.classify(text)
     respond(
-        text=blocks.label_line(prediction),
-        blocks=blocks.prediction_blocks(
-            text, prediction, channel=shortcut["channel"]["id"], ts=message.get("ts")
-        ),
+        **answer_message(text, answer, channel=shortcut["channel"]["id"], ts=message.get("ts")),
         response_type="ephemeral",
         replace_original=False,
     )

@@ -13,6 +13,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack_client import pace
 from training.errors import SlackError
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ def remove_reaction(client: WebClient, channel: str, ts: str, name: str) -> bool
 
 
 def _call(method, method_name: str, **params: str) -> bool:
+    client = getattr(method, "__self__", None)
+    if isinstance(client, WebClient):
+        pace(client, method_name)  # another thread was told to wait: so is this one
     try:
         method(**params)
     except SlackApiError as error:

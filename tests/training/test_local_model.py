@@ -105,6 +105,32 @@ def test_lean_path_equals_full_path(tiny: LocalModel) -> None:
 
 
 @pytest.mark.unit
+def test_two_sport_labels_skip_the_sport_stage() -> None:
+    texts, labels = _synthetic()
+    sport = [i for i, label in enumerate(labels) if label != "other"]
+    model = LocalModel(**_SMALL).fit([texts[i] for i in sport], [labels[i] for i in sport])
+    assert model.sport_model_ is None
+    assert list(model.classes_) == ["baseball", "hockey"]
+    probe = ["goalie puck rink", "pitcher inning bullpen", ""]
+    full = model._full_proba(probe)
+    lean = np.vstack([model._lean_proba(text) for text in probe])
+    np.testing.assert_allclose(lean, full, rtol=0, atol=1e-9)
+    assert model.classify("the goalie stopped the puck").label == "hockey"
+
+
+@pytest.mark.unit
+def test_probabilities_compose_the_two_stages(tiny: LocalModel) -> None:
+    """P(other) = 1 - P(sport); the sports share P(sport) as stage B says."""
+    text = "pitcher inning bullpen goalie"
+    proba = tiny.predict_proba([text])[0]
+    features = tiny.pipeline_.transform([text])
+    offset = tiny.sport_offsets_[0]  # a short chat-like text
+    p_sport = 1 / (1 + np.exp(-(tiny.sport_model_.decision_function(features)[0] + offset)))
+    kind = tiny.kind_model_.predict_proba(features)[0]
+    np.testing.assert_allclose(proba, [p_sport * kind[0], p_sport * kind[1], 1 - p_sport])
+
+
+@pytest.mark.unit
 def test_strip_headers_keeps_subject_and_chat() -> None:
     post = "From: a@b.edu\nSubject: Re: Leafs win\nLines: 3\n\nGreat game."
     assert strip_headers(post) == "Leafs win\n\nGreat game."

@@ -119,6 +119,17 @@ def test_two_sport_labels_skip_the_sport_stage() -> None:
 
 
 @pytest.mark.unit
+def test_a_handful_of_examples_still_fits() -> None:
+    """Too few examples to hold some out: stage A fits without a fitted offset."""
+    model = LocalModel(**_SMALL).fit(["puck goalie", "inning pitcher", "lunch"], _LABELS3)
+    assert model.sport_offsets_[1] == 0.0
+    assert model.predict_proba(["puck"]).shape == (1, 3)
+
+
+_LABELS3 = ["hockey", "baseball", "other"]
+
+
+@pytest.mark.unit
 def test_probabilities_compose_the_two_stages(tiny: LocalModel) -> None:
     """P(other) = 1 - P(sport); the sports share P(sport) as stage B says."""
     text = "pitcher inning bullpen goalie"

@@ -239,9 +239,12 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         on another scale and the seed's templated lines are too alike to fit an
         offset out of fold, so theirs is the ``short_offset`` hyperparameter.
         """
+        strata = _strata(sport, short)
+        if strata is None:  # too few examples to hold any out: no prior shift
+            return np.array([self.short_offset, 0.0])
         scores = np.zeros(len(sport))
         folds = StratifiedKFold(2, shuffle=True, random_state=self.random_state)
-        for train, held in folds.split(np.zeros(len(sport)), sport * 2 + short):
+        for train, held in folds.split(np.zeros(len(sport)), strata):
             model = self._linear(self.alpha, "balanced")
             model.fit(features[train], sport[train], sample_weight=weights[train])
             scores[held] = model.decision_function(features[held])
@@ -565,6 +568,15 @@ def _stage_proba(scores: np.ndarray) -> np.ndarray:
         return np.array([1.0 - p, p])
     prob = expit(scores)
     return prob / prob.sum()
+
+
+def _strata(sport: np.ndarray, short: np.ndarray) -> np.ndarray | None:
+    """Fold strata for the offsets: class and length if each has 2 members, else class."""
+    for strata in (sport * 2 + short, sport):
+        counts = np.bincount(strata)
+        if counts[counts > 0].min() >= 2:
+            return strata
+    return None
 
 
 def _quantile_offset(scores: np.ndarray, sport: np.ndarray, other_recall: float) -> float:

@@ -121,6 +121,12 @@ class ModelSource:
             )
             return Answer(fallback[1].classify(text), note)
 
+    def wait_loaded(self, timeout: float) -> bool:
+        """Off the request path only: wait until the first load has been tried."""
+        if self._fixed is not None or self._refresher is None:
+            return True
+        return self._first_load.wait(timeout)
+
     def start_refreshing(self) -> None:
         """Load the active model now and follow promotions, in a daemon thread (idempotent)."""
         if self._fixed is not None:

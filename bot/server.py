@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,6 +22,9 @@ HEALTH_PATH = "/healthz"
 # Slack's payloads are a few kB (a 40,000-character message, blocks, a view): 1 MB
 # is far past anything it sends, and refusing before reading keeps memory bounded.
 MAX_BODY_BYTES = 1_000_000
+# A pending tag this old was left by a process that stopped (tagging takes well under a
+# minute even through rate limits); younger ones may be another live process's work.
+PENDING_GRACE_SECONDS = 120.0
 
 
 class Router:
@@ -41,7 +46,14 @@ class Router:
             # Checked on the header alone: the body is never read, only discarded by the server.
             log.warning("Refused a %s-byte request body", environ.get("CONTENT_LENGTH"))
             return _plain(start_response, "413 Content Too Large", "request body too large\n")
-        return self.bolt(environ, start_response)
+        try:
+            return self.bolt(environ, start_response)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+            # Bolt parses the body before checking the signature: a body that is not the
+            # JSON object or form Slack sends (broken JSON, `null`, a list) raises while
+            # parsing. A client error, not a 500.
+            log.warning("Refused a request whose body does not parse: %s", type(error).__name__)
+            return _plain(start_response, "400 Bad Request", "unparseable body\n")
 
     def health(self) -> tuple[str, str]:
         try:
@@ -79,4 +91,20 @@ def create_app(settings: Settings | None = None, **collaborators: Any) -> Router
     app = build_app(settings, db=db, **collaborators)
     # Runs in each gunicorn worker (no --preload), so the thread is not lost to a fork.
     app.sportbot["models"].start_refreshing()
+    start_resuming(app)
     return Router(app, db)
+
+
+def start_resuming(app: App) -> threading.Thread:
+    """Finish, in the background, the tags a killed web process left pending."""
+    grace = float(os.environ.get("SPORTBOT_PENDING_GRACE_SECONDS") or PENDING_GRACE_SECONDS)
+
+    def resume() -> None:
+        try:
+            app.sportbot["tagger"].resume_pending(app.client, older_than=grace)
+        except Exception:  # the database may be down at start: the next start tries again
+            log.warning("Could not finish pending tags", exc_info=True)
+
+    thread = threading.Thread(target=resume, name="resume-tags", daemon=True)
+    thread.start()
+    return thread

@@ -10,18 +10,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
+from sqlalchemy import select
 
 from bot.models import ModelSource
 from bot.reactions import add_reaction, remove_reaction
 from training.classifiers.base import SPORT_LABELS
 from training.config import SlackSettings
 from training.errors import NoModelError
-from training.feedback import FAILED, SKIPPED, TAGGED, FeedbackStore
+from training.feedback import FAILED, PENDING, SKIPPED, TAGGED, FeedbackStore
+from training.schema import Tag, utcnow
 
 log = logging.getLogger(__name__)
+
+# How long a queued message waits for the model a starting process is loading.
+MODEL_LOAD_WAIT = 60.0
 
 # Subtypes that are a person's new message; edits, deletions, joins, bot posts are not.
 TAGGABLE_SUBTYPES = {None, "thread_broadcast", "file_share"}
@@ -69,24 +75,58 @@ class Tagger:
         self._executor = executor or ThreadPoolExecutor(4, thread_name_prefix="tagger")
 
     def submit(self, client: WebClient, event: Mapping[str, Any]) -> Future:
-        return self._executor.submit(self._tag_logged, client, dict(event))
+        """Tag ``event`` off the caller's thread.
 
-    def _tag_logged(self, client: WebClient, event: dict) -> str:
+        With a local model (sub-millisecond) the tag row is written here, before
+        returning: a process killed while reactions wait in the queue leaves
+        ``pending`` rows that ``resume_pending`` finishes, instead of losing
+        messages whose event Slack will not deliver again. A remote model's
+        seconds of classifying go to the queue with the rest.
+        """
+        event = dict(event)
+        if not self._local_model():
+            return self._executor.submit(self._logged, self.tag, client, event)
+        status, reaction = self._logged(self.record, event)
+        if status != PENDING:
+            done: Future = Future()
+            done.set_result(status)
+            return done
+        channel, ts = event["channel"], event["ts"]
+        return self._executor.submit(self._logged, self.react, client, channel, ts, reaction)
+
+    def _local_model(self) -> bool:
         try:
-            return self.tag(client, event)
+            return self.models.current()[0] == "local"
+        except Exception:  # no model or still loading: the queued path says why
+            return False
+
+    def _logged(self, step: Any, *args: Any) -> Any:
+        try:
+            return step(*args)
         except Exception:
             # Off Bolt's listener threads, so @app.error never sees this: log it here.
-            log.exception("Tagging %s/%s failed", event.get("channel"), event.get("ts"))
-            return FAILED
+            where = [arg for arg in args if isinstance(arg, dict)] or [{}]
+            log.exception("Tagging %s/%s failed", where[0].get("channel"), where[0].get("ts"))
+            return (FAILED, None) if step == self.record else FAILED
 
     def tag(self, client: WebClient, event: Mapping[str, Any]) -> str:
         """Tag one message; the tag's status (tagged, skipped, failed) or "duplicate"."""
+        status, reaction = self.record(event)
+        if status != PENDING:
+            return status
+        return self.react(client, event["channel"], event["ts"], reaction)
+
+    def record(self, event: Mapping[str, Any]) -> tuple[str, str | None]:
+        """Classify and store the tag: (PENDING, reaction) when a reaction is to be added,
+        else (final status or "duplicate", None)."""
         channel, ts, text = event["channel"], event["ts"], event["text"]
+        # Messages arriving while the process starts wait for the model, not fail.
+        self.models.wait_loaded(MODEL_LOAD_WAIT)
         try:
             prediction = self.models.classify(text).prediction
         except NoModelError:
             log.info("No active model: message %s/%s left untagged", channel, ts)
-            return SKIPPED
+            return SKIPPED, None
         reaction = self._reaction(prediction.label, prediction.confidence)
         if not self.feedback.record_tag(
             channel=channel,
@@ -97,14 +137,42 @@ class Tagger:
             model_id=prediction.model,
             reaction=reaction,
         ):
-            return "duplicate"  # another process tagged it already
-        status = SKIPPED
-        if reaction:
-            status = TAGGED if add_reaction(client, channel, ts, reaction) else FAILED
+            return "duplicate", None  # another process tagged it already
+        if not reaction:
+            self.feedback.set_tag_status(channel, ts, SKIPPED)
+            return SKIPPED, None
+        return PENDING, reaction
+
+    def react(self, client: WebClient, channel: str, ts: str, reaction: str) -> str:
+        """Put the reaction of a recorded tag on the message; the tag's final status."""
+        status = TAGGED if add_reaction(client, channel, ts, reaction) else FAILED
         self.feedback.set_tag_status(
             channel, ts, status, reaction=reaction if status == TAGGED else None
         )
         return status
+
+    def resume_pending(self, client: WebClient, *, older_than: float) -> int:
+        """Finish tags a killed process left pending (claimed, reaction maybe not added).
+
+        reactions.add is idempotent for us (``already_reacted`` counts as done), so
+        finishing a tag twice never puts two reactions on a message. Only tags
+        older than ``older_than`` seconds: younger ones may be a live process's work.
+        """
+        cutoff = utcnow() - timedelta(seconds=older_than)
+        with self.feedback.db.session() as session:
+            rows = session.execute(
+                select(Tag.channel_id, Tag.message_ts, Tag.reaction).where(
+                    Tag.status == PENDING, Tag.created_at < cutoff
+                )
+            ).all()
+        for channel, ts, reaction in rows:
+            if reaction:
+                self.react(client, channel, ts, reaction)
+            else:
+                self.feedback.set_tag_status(channel, ts, SKIPPED)
+        if rows:
+            log.info("Finished %d tag(s) left pending by a stopped process", len(rows))
+        return len(rows)
 
     def _reaction(self, label: str, confidence: float) -> str | None:
         if label in SPORT_LABELS and confidence >= self.slack.threshold:

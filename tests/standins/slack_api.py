@@ -56,6 +56,7 @@ class SlackStandIn:
         self._faults: dict[str, list[_Fault]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
+        self.reactions: set[tuple[str, str, str]] = set()  # (channel, ts, name) now on
         self._limits: dict[str, tuple[int, float, collections.deque[float]]] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
@@ -186,7 +187,7 @@ class SlackStandIn:
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method in ("reactions.add", "reactions.remove"):
-            return {"ok": True}
+            return self._react(method, params)
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0001", "type": "home"}}
         if method == "users.info":
@@ -199,6 +200,20 @@ class SlackStandIn:
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": "F0001", "title": params.get("files", "")}]}
         return {"ok": False, "error": "unknown_method"}
+
+    def _react(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        # Like Slack: one reaction of a name per app and message.
+        key = (params.get("channel", ""), params.get("timestamp", ""), params.get("name", ""))
+        with self._lock:
+            if method == "reactions.add":
+                if key in self.reactions:
+                    return {"ok": False, "error": "already_reacted"}
+                self.reactions.add(key)
+            else:
+                if key not in self.reactions:
+                    return {"ok": False, "error": "no_reaction"}
+                self.reactions.discard(key)
+        return {"ok": True}
 
 
 def _handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:

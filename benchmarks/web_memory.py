@@ -1,0 +1,89 @@
+"""Resident memory (RSS) of the sportbot web process after a warm-up under load.
+
+    python benchmarks/web_memory.py [--requests 4000] [--concurrency 8] [--home DIR]
+
+Trains (or reuses, with ``--home``) a local model like benchmarks/slack_ack.py,
+serves sportbot with the Procfile's gunicorn line (1 worker, 10 threads),
+sends ``--requests`` signed /sport commands and as many message events, then
+reads VmRSS of the gunicorn master and its worker from /proc. Prints a table;
+exits 1 when the worker (the process that serves) is at 300 MB or more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.slack_ack import _check_sportbot_answers, _env, _load, _Server, _train  # noqa: E402
+
+TARGET_MB = 300.0
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS of ``pid`` in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(child) for child in text]
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=4000, help="per kind")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--home", type=Path, default=None)
+    parser.add_argument("--data", type=Path, default=None)
+    args = parser.parse_args(argv)
+    home = args.home or Path(tempfile.mkdtemp(prefix="sportbot-mem-"))
+    env = _env(home, args.data)
+    if not _train(env):
+        return 0
+
+    from tests.standins.slack_api import SlackStandIn
+
+    slack_api = SlackStandIn()
+    env["SLACK_API_URL"] = slack_api.url
+    server = _Server("bot.server:create_app()", env)
+    try:
+        server.wait_ready()
+        _check_sportbot_answers(server.port)
+        idle = _rss(server.process.pid)
+        for kind in ("sport", "message"):
+            _load(server.port, args.requests, args.concurrency, kind)
+        time.sleep(2)  # let the tagger's queue drain
+        loaded = _rss(server.process.pid)
+    finally:
+        server.stop()
+        slack_api.close()
+
+    print(f"\nRSS of sportbot's gunicorn processes, {args.requests} /sport + events each")
+    print(f"{'process':<10} {'idle MB':>9} {'loaded MB':>10}")
+    for name in ("master", "worker"):
+        print(f"{name:<10} {idle[name]:>9.0f} {loaded[name]:>10.0f}")
+    ok = loaded["worker"] < TARGET_MB
+    print(f"worker after load {loaded['worker']:.0f} MB (target < {TARGET_MB:.0f}): ", end="")
+    print("OK" if ok else "MISSED")
+    return 0 if ok else 1
+
+
+def _rss(master: int) -> dict[str, float]:
+    workers = children(master)
+    return {"master": rss_mb(master), "worker": sum(rss_mb(pid) for pid in workers)}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -263,6 +263,8 @@ def train(
             force=force,
             wait=wait,
         )
+        if train_file is None:
+            _ensure_data(settings, data_path)
         outcome = _with_status(
             "Training…",
             lambda progress: _train(settings, request, progress, data_path, train_file, valid_file),
@@ -270,6 +272,12 @@ def train(
         _print_outcome(out(), outcome)
 
     run(action)
+
+
+def _ensure_data(settings: Settings, data_path: Path | None) -> None:
+    from training.data import ensure_available
+
+    ensure_available(_source(settings, data_path))
 
 
 def _train(settings, request, progress, data_path, train_file, valid_file):
@@ -288,7 +296,7 @@ def _train(settings, request, progress, data_path, train_file, valid_file):
 
 def _with_status(title: str, work: Callable[[Callable[[str], None]], T]) -> T:
     """Run ``work(progress)`` under a rich status line; each progress line is also logged."""
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, log_path=False)
     with console.status(title) as status:
 
         def progress(message: str) -> None:
@@ -404,6 +412,7 @@ def _classifier(settings: Settings, model: str | None):
         return _openai_model(settings, model)
     info = registry.active()
     if info is None:
+        _ensure_data(settings, None)
         Console(stderr=True).print("No model yet: training the local model first (about a minute).")
         info = _train_local(settings)
     return load_classifier(info, settings)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import shutil
 import tarfile
 import tempfile
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +96,17 @@ def load_newsgroups(
     return _from_folder(folder, wanted)
 
 
+def ensure_available(source: Source) -> None:
+    """Fail now, with one line saying how to fix it, when the posts cannot be had.
+
+    Called before a training run starts, so a missing archive never leaves a failed run.
+    """
+    if source.path is None:
+        _from_sklearn("train", list(SPORT_GROUPS))  # downloads once, then scikit-learn's cache
+    else:
+        _extracted_folder(source.path, source.cache_dir)
+
+
 def sport_prompts(subset: str = "train", *, source: Source | None = None) -> pd.DataFrame:
     """The walkthrough's ``sport2.jsonl``: stripped post as ``prompt``, sport as ``completion``."""
     posts = load_newsgroups(subset, SPORT_GROUPS, source=source)
@@ -117,14 +129,16 @@ def _from_sklearn(subset: str, categories: list[str] | None) -> pd.DataFrame:
     from sklearn.datasets import fetch_20newsgroups
 
     try:
-        bunch = fetch_20newsgroups(
-            subset=subset,
-            categories=categories,
-            shuffle=True,
-            random_state=42,
-            n_retries=1,
-            delay=0.1,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # its "Retry downloading" noise
+            bunch = fetch_20newsgroups(
+                subset=subset,
+                categories=categories,
+                shuffle=True,
+                random_state=42,
+                n_retries=1,
+                delay=0.1,
+            )
     except OSError as error:  # URLError and socket errors are OSErrors
         raise DataError(f"Cannot download 20 Newsgroups ({error}); {_ARCHIVE_HINT}.") from None
     groups = [bunch.target_names[target] for target in bunch.target]

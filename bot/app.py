@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.admins import AdminCheck
 from bot.error_handler import handle_error
+from bot.fastpath import InlineOnRequest
 from bot.listeners import register_listeners
 from bot.middleware import EnvelopeMiddleware
 from bot.models import ModelSource
@@ -49,9 +50,12 @@ def build_app(
         token_verification_enabled=False,
         # Unhandled requests reach handle_error, which answers every event 200.
         raise_error_for_unhandled_request=True,
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="bolt"),
+        # Sub-millisecond /sport answers run inline (bot/fastpath.py); the rest on the pool.
+        listener_executor=InlineOnRequest(
+            ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="bolt")
+        ),
     )
-    app.use(EnvelopeMiddleware(collaborators["feedback"]))
+    app.use(EnvelopeMiddleware(collaborators["feedback"], collaborators["models"]))
     app.error(handle_error)
     register_listeners(app, **collaborators)
     app.sportbot = collaborators  # reachable from tests and the health check

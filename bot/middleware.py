@@ -8,6 +8,8 @@ from collections.abc import Callable
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
+from bot import fastpath
+from bot.models import ModelSource
 from training.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
@@ -21,9 +23,10 @@ class EnvelopeMiddleware(Middleware):
 
     Replays: Bolt accepts a signed request for 5 minutes, so a captured /sport
     retrain could be sent again. Events are already single-use through their
-    event id; every other signed request claims its signature in the same
-    ``slack_events`` table (prefix ``sig:``), so the same signature + timestamp
-    + body is accepted once, by whichever process sees it first.
+    event id; every other signed request that changes state (``changes_state``)
+    claims its signature in the same ``slack_events`` table (prefix ``sig:``), so
+    the same signature + timestamp + body is accepted once, by whichever process
+    sees it first.
 
     Runs after Bolt's signature check, so a forged request never claims an event id.
     Claiming in the database (not an in-memory set) makes a retry that reaches
@@ -32,8 +35,22 @@ class EnvelopeMiddleware(Middleware):
     hot path (~0.1 ms a request).
     """
 
-    def __init__(self, feedback: FeedbackStore) -> None:
+    def __init__(self, feedback: FeedbackStore, models: ModelSource | None = None) -> None:
         self.feedback = feedback
+        self.models = models
+
+    def is_fast(self, body: dict) -> bool:
+        """A /sport that a loaded local model answers in about a millisecond."""
+        if body.get("command") != "/sport" or self.models is None:
+            return False
+        from bot.listeners.commands.sport import parse
+
+        if parse(str(body.get("text") or ""))[0] not in fastpath.FAST_SUBCOMMANDS:
+            return False
+        try:
+            return self.models.current()[0] == "local"
+        except Exception:  # no model yet or still loading: the pool path explains
+            return False
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
@@ -54,13 +71,28 @@ class EnvelopeMiddleware(Middleware):
                 return BoltResponse(status=200, body="", headers=dict(NO_RETRY))
             return next()
         signature = _first(req.headers.get("x-slack-signature"))
-        if signature and not self.feedback.claim_event(REPLAY_PREFIX + signature):
+        if not signature or not changes_state(body):
+            if self.is_fast(body):
+                fastpath.run_next_listener_inline()
+            return next()
+        if not self.feedback.claim_event(REPLAY_PREFIX + signature):
             log.warning("Refused a replayed request (a signature already used)")
             return BoltResponse(status=401, body="")
         return next()
 
 
 REPLAY_PREFIX = "sig:"
+
+
+def changes_state(body: dict) -> bool:
+    """Whether replaying this request could change anything: `/sport retrain`, buttons,
+    shortcuts. Classifying, help and status only answer the sender (a replayer learns
+    nothing new) and stay free of database writes on the hot path."""
+    if "command" in body:
+        from bot.listeners.commands.sport import parse
+
+        return parse(str(body.get("text") or ""))[0] == "retrain"
+    return True
 
 
 def _first(values: object) -> str | None:

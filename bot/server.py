@@ -12,6 +12,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
+from bot import fastpath
 from training.config import Settings
 from training.db import Database
 
@@ -42,6 +43,7 @@ class Router:
         ):
             status, body = self.health()
             return _plain(start_response, status, body)
+        fastpath.reset()
         if _too_large(environ):
             # Checked on the header alone: the body is never read, only discarded by the server.
             log.warning("Refused a %s-byte request body", environ.get("CONTENT_LENGTH"))

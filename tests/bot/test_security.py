@@ -34,18 +34,53 @@ def _form(bot: ServedBot, text: str, user: str = ADMIN) -> str:
     )
 
 
-def test_a_replayed_command_is_refused(bot, fake_retrain):
-    body, stamp = _form(bot, "the goalie stopped the puck"), int(time.time())
+def test_a_replayed_retrain_is_refused(bot, fake_retrain, slack_api):
+    body, stamp = _form(bot, "retrain"), int(time.time())
     kind = "application/x-www-form-urlencoded"
 
     first = bot.post(body, kind, timestamp=stamp)
     replay = bot.post(body, kind, timestamp=stamp)  # same body, timestamp, signature
 
     assert first.status == 200
-    assert "*hockey*" in first.text
     assert replay.status == 401
-    # A fresh request (new trigger_id, as Slack sends) is still served.
-    assert bot.command("the goalie stopped the puck").status == 200
+    wait_until(lambda: fake_retrain.calls)
+    fake_retrain.release.set()
+    wait_until(fake_retrain.done.is_set)
+    time.sleep(0.2)
+    assert len(fake_retrain.calls) == 1
+
+
+def test_a_replayed_button_click_is_refused(bot, database):
+    value = json.dumps({"t": "a home run in the ninth", "c": None, "s": None})
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "UBOB", "team_id": TEAM},
+        "team": {"id": TEAM},
+        "channel": {"id": CHANNEL},
+        "trigger_id": bot.trigger_id(),
+        "response_url": bot.slack_api.response_url("action"),
+        "actions": [{"type": "button", "action_id": "correct_baseball", "value": value}],
+    }
+    body, stamp = urlencode({"payload": json.dumps(payload)}), int(time.time())
+    kind = "application/x-www-form-urlencoded"
+
+    assert bot.post(body, kind, timestamp=stamp).status == 200
+    assert bot.post(body, kind, timestamp=stamp).status == 401
+
+    from training.feedback import FeedbackStore
+
+    wait_until(lambda: FeedbackStore(database).examples())
+    time.sleep(0.2)
+    assert len(FeedbackStore(database).examples()) == 1
+
+
+def test_a_classify_request_sent_twice_is_answered_twice(bot):
+    # Read-only: no database write on the hot path, and nothing for a replayer to gain.
+    body, stamp = _form(bot, "the goalie stopped the puck"), int(time.time())
+    kind = "application/x-www-form-urlencoded"
+
+    assert "*hockey*" in bot.post(body, kind, timestamp=stamp).text
+    assert "*hockey*" in bot.post(body, kind, timestamp=stamp).text
 
 
 def test_a_replayed_event_is_a_duplicate_and_tags_once(bot, slack_api):

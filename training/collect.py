@@ -9,7 +9,7 @@ The result is a prompt/completion frame, ready for the preparation tool.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -28,6 +28,9 @@ class Collected:
     frame: pd.DataFrame  # columns: prompt, completion (bare labels, no leading space)
     examples_upto: int
     counts: dict[str, int]
+    # Hand-written seed lines: curated knowledge (present-day teams, chatter), always
+    # trained on and never held out, so validation measures real posts and feedback.
+    seed: pd.DataFrame = field(default_factory=lambda: _empty())
 
 
 def collect(
@@ -40,13 +43,13 @@ def collect(
         parts.append(
             pd.DataFrame({"prompt": others["text"].str.strip(), "completion": OTHER_LABEL})
         )
-    parts.append(seed_frame(labels))
     feedback, upto = slack_examples(db, labels) if db is not None else (_empty(), 0)
     parts.append(feedback)
     frame = pd.concat(parts, ignore_index=True)
     frame = frame[frame["prompt"].str.strip().astype(bool)].reset_index(drop=True)
+    seed = seed_frame(labels)
     counts = {str(k): int(v) for k, v in frame["completion"].value_counts().items()}
-    return Collected(frame=frame, examples_upto=upto, counts=counts)
+    return Collected(frame=frame, examples_upto=upto, counts=counts, seed=seed)
 
 
 def seed_frame(labels: Sequence[str]) -> pd.DataFrame:

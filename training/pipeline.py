@@ -271,6 +271,7 @@ def prepare_stage(ctx: Context, run: RunInfo) -> RunInfo:
     collected = ctx.collector(ctx.db)
     model = "babbage-002" if run.backend == "local" else run.base_model
     prepared = prep.prepare(collected.frame, model=model)
+    prepared = prep.with_training_only(prepared, collected.seed)
     folder = run_folder(ctx, run)
     train_path, valid_path = prep.write_prepared(prepared, folder / "examples.jsonl")
     return ctx.runs.update(

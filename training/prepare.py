@@ -15,6 +15,7 @@ stratified split.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -551,7 +552,7 @@ def split_finding(df: pd.DataFrame, opts: Options) -> Finding | None:
     """Classification: hold out examples to measure accuracy (the old tool's ask)."""
     if task_type(df) != "classification":
         return None
-    how = "random (legacy)" if opts.legacy else "stratified by label, 20%"
+    how = "random (legacy)" if opts.legacy else "stratified by label, 20% up to 1000 examples"
     return Finding(
         "split",
         "classification can be measured on held-out examples",
@@ -567,9 +568,13 @@ def split(df: pd.DataFrame, *, legacy: bool) -> tuple[pd.DataFrame, pd.DataFrame
         return train, df.drop(train.index)
     from sklearn.model_selection import train_test_split
 
+    # As the old tool: at most 1000 validation examples, so a large set trains on more.
+    test_size = (
+        VALID_FRACTION if len(df) * VALID_FRACTION <= MAX_VALID_EXAMPLES else MAX_VALID_EXAMPLES
+    )
     try:
         train, valid = train_test_split(
-            df, test_size=VALID_FRACTION, random_state=SEED, stratify=df["completion"]
+            df, test_size=test_size, random_state=SEED, stratify=df["completion"]
         )
     except ValueError as error:  # a class with one example, or too few rows per class
         raise InputFileError(f"cannot make a stratified split: {error}") from None
@@ -669,6 +674,21 @@ def records(df: pd.DataFrame, fmt: str, separator: str) -> list[dict]:
 
 def _strip_end(text: str, suffix: str) -> str:
     return text[: -len(suffix)] if suffix and text.endswith(suffix) else text
+
+
+def with_training_only(prepared: PreparedData, extra: pd.DataFrame) -> PreparedData:
+    """``prepared`` with ``extra`` rows (bare prompt/label) added to its training set only.
+
+    They get the separator and leading space the prepared rows have, so both formats
+    write them like every other row.
+    """
+    if extra.empty:
+        return prepared
+    rows = pd.DataFrame(
+        {"prompt": extra["prompt"] + prepared.separator, "completion": " " + extra["completion"]}
+    )
+    train = pd.concat([prepared.train, rows], ignore_index=True)
+    return dataclasses.replace(prepared, train=train)
 
 
 def output_paths(base_path: Path, *, split: bool = True) -> list[Path]:

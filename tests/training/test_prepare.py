@@ -239,3 +239,26 @@ def test_read_input_formats(tmp_path, ext: str) -> None:
     else:
         df.to_csv(path, sep="," if ext == "csv" else "\t", index=False)
     assert prep.read_input(path).to_dict("records") == df.to_dict("records")
+
+
+def test_default_split_holds_out_at_most_1000_examples_stratified() -> None:
+    labels = ["baseball"] * 2000 + ["hockey"] * 2000 + ["other"] * 2000
+    frame = pd.DataFrame({"prompt": [f"text {i}" for i in range(6000)], "completion": labels})
+    train, valid = prep.split(frame, legacy=False)
+    assert len(valid) == 1000
+    assert len(train) == 5000
+    assert valid["completion"].value_counts().min() >= 333
+
+
+@pytest.mark.parametrize("fmt", ["completion", "chat"])
+def test_training_only_rows_join_the_train_file_in_its_format(tmp_path, fmt: str) -> None:
+    labels = ["baseball", "hockey"] * 60
+    frame = pd.DataFrame({"prompt": [f"post number {i}" for i in range(120)], "completion": labels})
+    prepared = prep.prepare(frame, model="babbage-002", fmt=fmt)
+    seed = pd.DataFrame({"prompt": ["Caps win in OT"], "completion": ["hockey"]})
+    extended = prep.with_training_only(prepared, seed)
+    assert len(extended.train) == len(prepared.train) + 1
+    assert len(extended.valid) == len(prepared.valid)
+    train_path, _ = prep.write_prepared(extended, tmp_path / "x.jsonl")
+    back = prep.read_prepared(train_path)
+    assert back.iloc[-1].to_dict() == {"text": "Caps win in OT", "label": "hockey"}

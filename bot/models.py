@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -92,6 +91,7 @@ class ModelSource:
         self._refresher: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._first_load = threading.Event()
+        self._stopped = threading.Event()
 
     def current(self) -> tuple[str, TextClassifier]:
         """(backend, classifier); NoModelError when no model is active."""
@@ -156,8 +156,12 @@ class ModelSource:
         except Exception:  # a broken artifact must not stop the OpenAI model serving
             log.exception("Could not load local model %s as the OpenAI fallback", newest.id)
 
+    def stop(self) -> None:
+        """Stop following the registry (the thread ends after its current look)."""
+        self._stopped.set()
+
     def _refresh_forever(self) -> None:
-        while True:
+        while not self._stopped.is_set():
             try:
                 self._load()
             except NoModelError:
@@ -168,7 +172,7 @@ class ModelSource:
             except Exception:
                 log.exception("Could not load the active model; keeping the previous one")
             self._first_load.set()
-            time.sleep(self._refresh_seconds)
+            self._stopped.wait(self._refresh_seconds)
 
     def fallback_id(self) -> str | None:
         return self._fallback[0] if self._fallback else None

@@ -125,6 +125,8 @@ class ServedBot:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        # The model refresher would go on polling a database the fixture drops.
+        self.services["models"].stop()
 
     # -- requests as Slack sends them
 

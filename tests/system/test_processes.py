@@ -149,3 +149,29 @@ def _response_matching(slack: SlackStandIn, needle: str) -> str | None:
         if needle in str(call.params.get("text", "")):
             return call.params["text"]
     return None
+
+
+def test_gunicorn_refuses_a_huge_body_before_reading_it(cluster):
+    import socket
+    import time
+
+    with socket.create_connection(("127.0.0.1", cluster["a"].port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 50000000\r\n\r\n" + b"{" * 1024
+        )
+        started = time.monotonic()
+        answer = sock.recv(200)
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert time.monotonic() - started < 2.0
+
+
+def test_no_process_logged_a_token_or_secret(cluster):
+    from tests.bot.conftest import SECRET
+
+    # Every test above ran through these processes; their whole output is in the logs.
+    for name in ("a", "b", "clock"):
+        output = cluster[name].output()
+        assert output  # the processes did log: the scan means something
+        for secret in ("xoxb-system-test", SECRET):
+            assert secret not in output, name

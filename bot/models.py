@@ -6,16 +6,13 @@ import dataclasses
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import select
 
 from training.classifiers.base import Prediction, TextClassifier
 from training.config import Settings
 from training.db import Database
 from training.errors import ClassifyError, DatabaseUnavailableError, NoModelError, OpenAIError
 from training.registry import ActiveClassifier, ModelInfo, ModelRegistry, load_classifier
-from training.schema import TrainingRun
+from training.runs import RunInfo, RunStore
 
 log = logging.getLogger(__name__)
 
@@ -30,33 +27,6 @@ class Answer:
 
     prediction: Prediction
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """A ``runs`` row as the app shows it."""
-
-    id: int
-    status: str
-    trigger: str
-    requested_by: str | None
-    created_at: datetime
-    accuracy: float | None
-    promoted: bool | None
-
-    @classmethod
-    def of(cls, row: TrainingRun) -> RunInfo:
-        metrics = row.candidate_metrics or {}
-        accuracy = metrics.get("accuracy")
-        return cls(
-            id=row.id,
-            status=row.status,
-            trigger=row.trigger,
-            requested_by=row.requested_by,
-            created_at=row.created_at,
-            accuracy=float(accuracy) if accuracy is not None else None,
-            promoted=row.promoted,
-        )
 
 
 class ModelSource:
@@ -182,11 +152,7 @@ class ModelSource:
 
     def runs(self, limit: int = 10) -> list[RunInfo]:
         """The newest training runs, newest first."""
-        with self.db.session() as session:
-            rows = session.scalars(
-                select(TrainingRun).order_by(TrainingRun.id.desc()).limit(limit)
-            ).all()
-            return [RunInfo.of(row) for row in rows]
+        return RunStore(self.db).list(limit=limit)
 
 
 def serving_settings(settings: Settings) -> Settings:

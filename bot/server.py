@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -25,7 +24,6 @@ HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1_000_000
 # A pending tag this old was left by a process that stopped (tagging takes well under a
 # minute even through rate limits); younger ones may be another live process's work.
-PENDING_GRACE_SECONDS = 120.0
 
 
 class Router:
@@ -99,7 +97,7 @@ def create_app(settings: Settings | None = None, **collaborators: Any) -> Router
 
 def start_resuming(app: App) -> threading.Thread:
     """Finish, in the background, the tags a killed web process left pending."""
-    grace = float(os.environ.get("SPORTBOT_PENDING_GRACE_SECONDS") or PENDING_GRACE_SECONDS)
+    grace = app.sportbot["settings"].slack.pending_grace_seconds
 
     def resume() -> None:
         try:

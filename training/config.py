@@ -53,6 +53,9 @@ class SlackSettings:
     threshold: float = 0.8
     report_channel: str | None = None
     port: int = 3000
+    # Tags a killed web process left pending are finished by the next start once
+    # they are this old (younger ones may still belong to a live process).
+    pending_grace_seconds: float = 120.0
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming the first missing variable among ``names``.
@@ -160,6 +163,9 @@ class Settings:
                 threshold=env.float("SPORTBOT_THRESHOLD", 0.8, minimum=0.0, maximum=1.0),
                 report_channel=env.str("SPORTBOT_REPORT_CHANNEL"),
                 port=env.int("PORT", 3000, minimum=1, maximum=65535),
+                pending_grace_seconds=env.float(
+                    "SPORTBOT_PENDING_GRACE_SECONDS", 120.0, minimum=0.0
+                ),
             ),
             training=TrainingSettings(
                 base_model=env.str("SPORTBOT_BASE_MODEL") or DEFAULT_BASE_MODEL,

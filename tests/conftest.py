@@ -81,24 +81,12 @@ def database(request: pytest.FixtureRequest, settings: Settings):
 
 
 def _postgres_database(settings: Settings, url: str):
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    from training.config import _normalise_db_url
+    from tests.postgres import fresh_database
     from training.db import connect
 
-    admin_url = _normalise_db_url(url)
-    name = f"sportbot_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    db_url = admin_url.rsplit("/", 1)[0] + "/" + name
-    db = connect(settings.with_changes(database_url=db_url))
-    try:
-        yield db
-    finally:
-        db.engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(url) as db_url:
+        db = connect(settings.with_changes(database_url=db_url))
+        try:
+            yield db
+        finally:
+            db.engine.dispose()

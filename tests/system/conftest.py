@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.serving import gunicorn_argv, gunicorn_executable
 from tests.bot.conftest import SECRET, ServedBot
+from tests.postgres import fresh_database
 from tests.standins.slack_api import SlackStandIn
-from training.config import Settings, _normalise_db_url
+from training.config import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_ARCHIVE = Path(
@@ -93,20 +93,10 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("TEST_DATABASE_URL is not set: multi-process PostgreSQL tests skipped")
     from training.db import connect
 
-    admin_url = _normalise_db_url(url)
-    name = f"sportbot_sys_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    db_url = admin_url.rsplit("/", 1)[0] + "/" + name
-    home = tmp_path_factory.mktemp("migrate")
-    connect(Settings(home=home, database_url=db_url)).engine.dispose()  # migrate once
-    try:
+    with fresh_database(url, "sportbot_sys") as db_url:
+        home = tmp_path_factory.mktemp("migrate")
+        connect(Settings(home=home, database_url=db_url)).engine.dispose()  # migrate once
         yield db_url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,8 @@
-"""The WSGI application gunicorn serves: Bolt at /slack/events, a health check at /healthz."""
+"""The WSGI application gunicorn serves.
+
+``POST /slack/events`` goes to Bolt, ``GET /healthz`` is the health check and
+``POST /openai/webhooks`` takes OpenAI's fine-tuning webhooks (training.webhooks).
+"""
 
 from __future__ import annotations
 
@@ -22,8 +26,7 @@ HEALTH_PATH = "/healthz"
 # Slack's payloads are a few kB (a 40,000-character message, blocks, a view): 1 MB
 # is far past anything it sends, and refusing before reading keeps memory bounded.
 MAX_BODY_BYTES = 1_000_000
-# A pending tag this old was left by a process that stopped (tagging takes well under a
-# minute even through rate limits); younger ones may be another live process's work.
+OPENAI_WEBHOOK_PATH = "/openai/webhooks"
 
 
 class Router:
@@ -46,6 +49,8 @@ class Router:
             # Checked on the header alone: the body is never read, only discarded by the server.
             log.warning("Refused a %s-byte request body", environ.get("CONTENT_LENGTH"))
             return _plain(start_response, "413 Content Too Large", "request body too large\n")
+        if environ.get("PATH_INFO") == OPENAI_WEBHOOK_PATH:
+            return self.openai_webhook(environ, start_response)
         try:
             return self.bolt(environ, start_response)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
@@ -54,6 +59,35 @@ class Router:
             # parsing. A client error, not a 500.
             log.warning("Refused a request whose body does not parse: %s", type(error).__name__)
             return _plain(start_response, "400 Bad Request", "unparseable body\n")
+
+    def openai_webhook(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        """Verify and record an OpenAI webhook; 5xx only when OpenAI should deliver it again."""
+        from training import webhooks
+        from training.errors import ConfigError, DatabaseUnavailableError, WebhookSignatureError
+
+        if environ.get("REQUEST_METHOD") != "POST":
+            return _plain(start_response, "405 Method Not Allowed", "POST only\n")
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        settings = self.app.sportbot["settings"]
+        try:
+            event_type = webhooks.receive(settings.openai, self.db, body, headers)
+        except ConfigError as error:
+            log.warning("%s", error)
+            return _plain(start_response, "404 Not Found", "webhooks are not configured\n")
+        except WebhookSignatureError as error:
+            log.warning("%s", error)
+            return _plain(start_response, "400 Bad Request", "invalid webhook signature\n")
+        except DatabaseUnavailableError as error:
+            log.warning("%s", error)
+            return _plain(start_response, "503 Service Unavailable", "database unreachable\n")
+        log.info("OpenAI webhook %s accepted", event_type)
+        return _plain(start_response, "200 OK", "ok\n")
 
     def health(self) -> tuple[str, str]:
         try:

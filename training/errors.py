@@ -17,7 +17,8 @@ Tree::
     │   ├── OpenAIError           OpenAI refused or failed (names the model)
     │   │   ├── OpenAIRateLimitError
     │   │   └── OpenAITimeoutError
-    │   └── SlackError            the Slack Web API failed (names the method)
+    │   ├── SlackError            the Slack Web API failed (names the method)
+    │   └── WebhookSignatureError an OpenAI webhook is not signed with OPENAI_WEBHOOK_SECRET
     ├── RegistryError             the model registry or run records refused an operation
     │   └── DatabaseUnavailableError   the database cannot be reached
     └── RunError                  a training run cannot start or go on
@@ -75,6 +76,10 @@ class OpenAITimeoutError(OpenAIError):
 
 class SlackError(BackendError):
     """The Slack Web API failed."""
+
+
+class WebhookSignatureError(BackendError):
+    """An OpenAI webhook delivery failed verification."""
 
 
 class RegistryError(SportbotError):

@@ -112,11 +112,13 @@ def poll(
     interval: float,
     on_update: Callable[[Any, list[Any]], None],
     sleep: Sleep = time.sleep,
+    wait: Sleep | None = None,
     max_polls: int | None = None,
 ) -> Any:
     """Retrieve the job every ``interval`` seconds until it ends; returns the final job.
 
     ``on_update(job, new_events)`` sees each status and the events since the last poll.
+    ``wait`` sleeps between polls (default ``sleep``); a webhook-aware one ends early.
     """
     seen: set[str] = set()
     polls = 0
@@ -126,7 +128,7 @@ def poll(
         polls += 1
         if job.status in TERMINAL or (max_polls is not None and polls >= max_polls):
             return job
-        sleep(interval)
+        (wait or sleep)(interval)
 
 
 def failure_message(job: Any) -> str:

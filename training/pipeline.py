@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 from slack_sdk import WebClient
 
-from training import openai_jobs
+from training import openai_jobs, webhooks
 from training import prepare as prep
 from training import report as reporting
 from training.classifiers import local
@@ -368,7 +368,12 @@ def wait_for_job(ctx: Context, run: RunInfo) -> Any:
         ctx.say(*lines)
 
     job = openai_jobs.poll(
-        ctx.client(), run.job_id, interval=ctx.poll_interval, on_update=on_update, sleep=ctx.sleep
+        ctx.client(),
+        run.job_id,
+        interval=ctx.poll_interval,
+        on_update=on_update,
+        sleep=ctx.sleep,
+        wait=webhooks.waiter(ctx.db, run.job_id, sleep=ctx.sleep),
     )
     if job.status != "succeeded":
         error = JobFailedError(openai_jobs.failure_message(job))

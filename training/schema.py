@@ -154,3 +154,14 @@ class SlackEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class JobSignal(Base):
+    """A verified OpenAI webhook saying a fine-tuning job ended: wakes the run polling it."""
+
+    __tablename__ = "job_signals"
+
+    webhook_id: Mapped[str] = mapped_column(String(100), primary_key=True)  # redeliveries: once
+    job_id: Mapped[str] = mapped_column(String(100), index=True)
+    event_type: Mapped[str] = mapped_column(String(60))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,9 @@
 
     python benchmarks/local_model.py [--data /path/to/20news-bydate.tar.gz]
 
-Trains once on the 20news train split (+ other groups + seed), then measures:
+Trains once the way `sportbot train` does (collect the 20news train split with the
+other groups and the seed lines, prepare, fit on the train file), or loads
+``--model PATH``, then measures:
 accuracy on the test split's 796 sport posts (``other`` counts wrong), the share
 of the other 18 groups' test posts labelled ``other``, accuracy on
 tests/data/chat_messages.jsonl, median single-message latency, load time,
@@ -21,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from training.classifiers.local import LocalModel, load, save, training_corpus
+from training.classifiers.local import LocalModel, load, save
 from training.data import Source, label_of, load_newsgroups
+from training.train import fit_local_offline
 
 REPO = Path(__file__).resolve().parents[1]
 CHAT = REPO / "tests" / "data" / "chat_messages.jsonl"
@@ -53,8 +56,7 @@ def main() -> int:
         model = load(args.model)
     else:
         started = time.perf_counter()
-        texts, labels = training_corpus(source)
-        model = LocalModel().fit(texts, labels)
+        model = fit_local_offline(source, Path(tempfile.mkdtemp(prefix="sportbot-bench-")))
         rows.append(("training (load data + fit)", time.perf_counter() - started, "s", "<=", 60.0))
     rows += quality_rows(model, source)
     rows += speed_rows(model)

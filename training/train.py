@@ -13,13 +13,17 @@ from typing import Any
 from slack_sdk import WebClient
 
 from training import pipeline
+from training import prepare as prep
+from training.classifiers.local import LocalModel
+from training.collect import collect
 from training.config import Settings
+from training.data import Source
 from training.db import Database
 from training.errors import NoModelError
 from training.pipeline import Collector, Decision, Outcome, Progress, RunRequest, decide
 from training.registry import ModelInfo
 
-__all__ = ["Decision", "decide", "train", "train_local"]
+__all__ = ["Decision", "decide", "fit_local_offline", "train", "train_local"]
 
 
 def train_local(
@@ -82,3 +86,18 @@ def train(
         poll_interval=request.poll_interval,
     )
     return pipeline.start(ctx, request, train_file=train_file, valid_file=valid_file)
+
+
+def fit_local_offline(source: Source, folder: Path) -> LocalModel:
+    """The local model ``sportbot train`` would fit, without a database or a run record.
+
+    Same stages (collect, prepare in default mode, seed lines added to the training
+    set, fit on the written train file): what the quality benchmark and tests measure.
+    """
+    collected = collect(source)
+    prepared = prep.with_training_only(
+        prep.prepare(collected.frame, model="babbage-002"), collected.seed
+    )
+    train_path, _ = prep.write_prepared(prepared, folder / "examples.jsonl")
+    examples = prep.read_prepared(train_path)
+    return LocalModel().fit(examples["text"].tolist(), examples["label"].tolist())

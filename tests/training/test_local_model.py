@@ -11,7 +11,6 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import cross_val_score
 
-from training import prepare as prep
 from training.classifiers.base import LABELS, Prediction
 from training.classifiers.local import (
     LocalModel,
@@ -21,9 +20,9 @@ from training.classifiers.local import (
     seed_examples,
     strip_headers,
 )
-from training.collect import collect
 from training.data import label_of, load_newsgroups
 from training.errors import ClassifyError, ModelFileError
+from training.train import fit_local_offline
 
 CHAT = Path(__file__).resolve().parents[1] / "data" / "chat_messages.jsonl"
 WALKTHROUGH = {
@@ -237,12 +236,7 @@ def test_empty_text_raises_classify_error(tiny: LocalModel, text: str) -> None:
 @pytest.fixture(scope="session")
 def trained(news_source, tmp_path_factory) -> LocalModel:
     """The model `sportbot train` makes: collect, prepare, fit on the prepared train file."""
-    collected = collect(news_source)
-    prepared = prep.prepare(collected.frame, model="babbage-002")
-    prepared = prep.with_training_only(prepared, collected.seed)
-    train_path, _ = prep.write_prepared(prepared, tmp_path_factory.mktemp("run") / "x.jsonl")
-    train = prep.read_prepared(train_path)
-    return LocalModel().fit(train["text"].tolist(), train["label"].tolist())
+    return fit_local_offline(news_source, tmp_path_factory.mktemp("run"))
 
 
 @pytest.fixture(scope="session")

@@ -46,7 +46,6 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils import murmurhash3_32
 
 from training.classifiers.base import LABELS, MAX_TEXT_CHARS, TextClassifier
-from training.data import Source, label_of, load_newsgroups
 from training.errors import DataError, ModelFileError
 
 FORMAT_VERSION = 2
@@ -399,30 +398,6 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
 
 
 # ----- training data ---------------------------------------------------------
-
-
-def training_corpus(
-    source: Source | None = None,
-    *,
-    other_fraction: float = 1.0,
-    include_seed: bool = True,
-    seed: int = 0,
-) -> tuple[list[str], list[str]]:
-    """20news train baseball/hockey + other groups as ``other`` (+ seed examples).
-
-    ``other_fraction`` < 1 keeps a random sample of the other 18 groups' posts.
-    """
-    posts = load_newsgroups("train", None, source=source)
-    labels = posts["group"].map(label_of)
-    keep = np.ones(len(posts), dtype=bool)
-    if other_fraction < 1.0:
-        rng = np.random.default_rng(seed)
-        keep = (labels != "other").to_numpy() | (rng.random(len(posts)) < other_fraction)
-    texts, labels = posts["text"][keep].tolist(), labels[keep].tolist()
-    if include_seed:
-        seed_texts, seed_labels = seed_examples()
-        texts, labels = texts + seed_texts, labels + seed_labels
-    return texts, labels
 
 
 def seed_examples() -> tuple[list[str], list[str]]:

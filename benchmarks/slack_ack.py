@@ -75,15 +75,10 @@ def bare_app():
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    home = args.home or Path(tempfile.mkdtemp(prefix="sportbot-bench-"))
-    env = _env(home, args.data)
-    if not _train(env):
+    prepared = bench_environment(args.home, args.data, prefix="sportbot-bench-")
+    if prepared is None:
         return 0
-
-    from tests.standins.slack_api import SlackStandIn
-
-    slack_api = SlackStandIn()
-    env["SLACK_API_URL"] = slack_api.url
+    env, slack_api = prepared
     servers = {
         "sportbot": _Server("bot.server:create_app()", env),
         "bare Bolt": _Server("benchmarks.slack_ack:bare_app()", env),
@@ -108,6 +103,18 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         slack_api.close()
     return _report(results, args)
+
+
+def bench_environment(home: Path | None, data: Path | None, *, prefix: str):
+    """(server environment, Slack stand-in) with a trained model in ``home``; None to skip."""
+    env = _env(home or Path(tempfile.mkdtemp(prefix=prefix)), data)
+    if not _train(env):
+        return None
+    from tests.standins.slack_api import SlackStandIn
+
+    slack_api = SlackStandIn()
+    env["SLACK_API_URL"] = slack_api.url
+    return env, slack_api
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

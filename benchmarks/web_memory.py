@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.slack_ack import _check_sportbot_answers, _env, _load, _Server, _train  # noqa: E402
+from benchmarks.slack_ack import (  # noqa: E402
+    _check_sportbot_answers,
+    _load,
+    _Server,
+    bench_environment,
+)
 
 TARGET_MB = 300.0
 
@@ -48,15 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, default=None)
     parser.add_argument("--data", type=Path, default=None)
     args = parser.parse_args(argv)
-    home = args.home or Path(tempfile.mkdtemp(prefix="sportbot-mem-"))
-    env = _env(home, args.data)
-    if not _train(env):
+    prepared = bench_environment(args.home, args.data, prefix="sportbot-mem-")
+    if prepared is None:
         return 0
-
-    from tests.standins.slack_api import SlackStandIn
-
-    slack_api = SlackStandIn()
-    env["SLACK_API_URL"] = slack_api.url
+    env, slack_api = prepared
     server = _Server("bot.server:create_app()", env)
     try:
         server.wait_ready()

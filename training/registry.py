@@ -24,8 +24,6 @@ from training.db import Database
 from training.errors import NoModelError, RegistryError
 from training.schema import ModelRecord, utcnow
 
-STATUSES = ("candidate", "active", "retired")
-
 
 @dataclass(frozen=True)
 class ModelInfo:

@@ -21,6 +21,7 @@ import argparse
 import http.client
 import itertools
 import json
+import multiprocessing
 import os
 import socket
 import statistics
@@ -91,12 +92,21 @@ def main(argv: list[str] | None = None) -> int:
         results: dict[tuple[str, str], list[_Result]] = {
             (kind, name): [] for kind in kinds for name in servers
         }
+        messages_acked = 0  # by sportbot: each one becomes a tag row
         for kind in kinds:
-            for server in servers.values():  # warm-up: imports, first auth.test, caches
-                _load(server.port, args.warmup, args.concurrency, kind)
+            for name, server in servers.items():  # warm-up: imports, first auth.test, caches
+                warmup = _load(server.port, args.warmup, args.concurrency, kind)
+                if kind == "message" and name == "sportbot":
+                    messages_acked += len(warmup.latencies)
+                    _wait_tagged(env, messages_acked)
             for _ in range(args.rounds):
                 for name, server in servers.items():
                     result = _load(server.port, args.requests, args.concurrency, kind)
+                    if kind == "message" and name == "sportbot":
+                        # Tagging goes on after the acks: wait for it, so the next
+                        # round starts on an idle machine, and report how long it took.
+                        messages_acked += len(result.latencies)
+                        result.drain = _wait_tagged(env, messages_acked)
                     results[(kind, name)].append(result)
     finally:
         for server in servers.values():
@@ -110,11 +120,32 @@ def bench_environment(home: Path | None, data: Path | None, *, prefix: str):
     env = _env(home or Path(tempfile.mkdtemp(prefix=prefix)), data)
     if not _train(env):
         return None
-    from tests.standins.slack_api import SlackStandIn
-
-    slack_api = SlackStandIn()
+    slack_api = StandInProcess()
     env["SLACK_API_URL"] = slack_api.url
     return env, slack_api
+
+
+class StandInProcess:
+    """The Slack stand-in in a process of its own, as Slack is not in the load
+    generator's process: its work must not take the generator's GIL."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        urls = context.Queue()
+        self.process = context.Process(target=_serve_stand_in, args=(urls,), daemon=True)
+        self.process.start()
+        self.url: str = urls.get(timeout=60)
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.join(10)
+
+
+def _serve_stand_in(urls) -> None:
+    from tests.standins.slack_api import SlackStandIn
+
+    urls.put(SlackStandIn().url)
+    threading.Event().wait()  # serve until terminated
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -214,8 +245,17 @@ class _Server:
 class _Result:
     def __init__(self, latencies: list[float], seconds: float, errors: int) -> None:
         self.latencies = sorted(latencies)
+        self.seconds = seconds
         self.rate = len(latencies) / seconds
         self.errors = errors
+        self.drain: float | None = None  # seconds from the last ack to the last tag
+
+    @property
+    def tag_rate(self) -> float | None:
+        """Messages tagged per second, from the first request to the last reaction."""
+        if self.drain is None:
+            return None
+        return len(self.latencies) / (self.seconds + self.drain)
 
     def percentile(self, q: float) -> float:
         index = min(len(self.latencies) - 1, int(q * len(self.latencies)))
@@ -325,12 +365,40 @@ def _load(port: int, total: int, concurrency: int, kind: str = "sport") -> _Resu
     return _Result(latencies, time.perf_counter() - started, errors[0])
 
 
+def _wait_tagged(env: dict[str, str], expected: int, timeout: float = 300.0) -> float:
+    """Seconds until sportbot has finished ``expected`` tags (reaction added or skipped)."""
+    from sqlalchemy import func, select
+
+    from training.config import Settings
+    from training.db import connect
+    from training.feedback import PENDING
+    from training.schema import Tag
+
+    db = connect(Settings.from_env(env), migrate=False)
+    count_done = select(func.count()).select_from(Tag).where(Tag.status != PENDING)
+    started = time.perf_counter()
+    try:
+        while True:
+            with db.session() as session:
+                done = session.scalar(count_done) or 0
+            if done >= expected:
+                return time.perf_counter() - started
+            if time.perf_counter() - started > timeout:
+                raise SystemExit(f"sportbot finished {done} of {expected} tags in {timeout:.0f} s")
+            time.sleep(0.02)
+    finally:
+        db.engine.dispose()
+
+
 def _report(results: dict[tuple[str, str], list[_Result]], args: argparse.Namespace) -> int:
     print(
         f"\n{args.requests} signed requests x {args.rounds} rounds per kind, "
         f"{args.concurrency} concurrent, gunicorn 1 worker 10 threads"
     )
-    print(f"{'kind':<8} {'app':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(
+        f"{'kind':<8} {'app':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+        f"{'tagged/s':>9}"
+    )
     summary = {}
     for (kind, name), rounds in results.items():
         rate = statistics.median(result.rate for result in rounds)
@@ -338,7 +406,11 @@ def _report(results: dict[tuple[str, str], list[_Result]], args: argparse.Namesp
         p99 = max(result.percentile(0.99) for result in rounds)
         errors = sum(result.errors for result in rounds)
         summary[(kind, name)] = (rate, p99, errors)
-        print(f"{kind:<8} {name:<10} {rate:>8.0f} {p50:>8.1f} {p99:>8.1f} {errors:>7}")
+        tagged = [result.tag_rate for result in rounds if result.tag_rate is not None]
+        tagged_text = f"{statistics.median(tagged):>9.0f}" if tagged else f"{'':>9}"
+        print(
+            f"{kind:<8} {name:<10} {rate:>8.0f} {p50:>8.1f} {p99:>8.1f} {errors:>7} {tagged_text}"
+        )
     ok = True
     for kind in sorted({kind for kind, _ in summary}):
         rate, p99, errors = summary[(kind, "sportbot")]

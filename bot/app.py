@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -41,7 +38,6 @@ def build_app(
     """The Slack app. Collaborators default to the real ones; tests inject fakes."""
     settings.slack.require("bot_token")
     db = db or connect(settings)
-    serialise_sqlite(db)
     client = client or make_client(settings.slack)
     collaborators = services(settings, db, classifier=classifier, retrain=retrain)
     app = App(
@@ -59,35 +55,15 @@ def build_app(
             ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="bolt")
         ),
     )
-    app.use(EnvelopeMiddleware(collaborators["feedback"], collaborators["models"]))
+    app.use(
+        EnvelopeMiddleware(
+            collaborators["feedback"], collaborators["models"], collaborators["tagger"]
+        )
+    )
     app.error(handle_error)
     register_listeners(app, **collaborators)
     app.sportbot = collaborators  # reachable from tests and the health check
     return app
-
-
-def serialise_sqlite(db: Database) -> None:
-    """Queue this process's SQLite transactions behind one lock.
-
-    SQLite has one writer at a time; threads that collide wait in its busy
-    handler, which sleeps 1-100 ms per try, so a burst of events (claim, tag,
-    status: three writes each) reached a p99 of 650 ms. Waiting on a lock
-    instead wakes the next thread as soon as the previous commits. Re-entrant:
-    a session opened inside another in the same thread must not deadlock.
-    PostgreSQL is left alone (row locks, many writers).
-    """
-    if db.engine.url.get_backend_name() != "sqlite" or getattr(db, "_serialised", False):
-        return
-    lock = threading.RLock()
-    open_session = db.session
-
-    @contextlib.contextmanager
-    def session() -> Iterator[Any]:
-        with lock, open_session() as opened:
-            yield opened
-
-    db.session = session  # type: ignore[method-assign]
-    db._serialised = True  # type: ignore[attr-defined]
 
 
 def bolt_logger() -> logging.Logger:

@@ -10,6 +10,7 @@ from slack_bolt.middleware import Middleware
 
 from bot import fastpath
 from bot.models import ModelSource
+from bot.tagging import ACCEPTED, Tagger
 from training.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
@@ -30,14 +31,24 @@ class EnvelopeMiddleware(Middleware):
 
     Runs after Bolt's signature check, so a forged request never claims an event id.
     Claiming in the database (not an in-memory set) makes a retry that reaches
-    another web process a duplicate too. A ``Middleware`` subclass rather than a
-    function: Bolt builds no keyword arguments for it, which matters on the /sport
-    hot path (~0.1 ms a request).
+    another web process a duplicate too. A new message is the exception: with a
+    local model the tagger stores its tag here (``Tagger.accept``), and that row,
+    one per channel + ts, is the claim; a separate claim would be a second write
+    on the ack path.
+
+    A ``Middleware`` subclass rather than a function: Bolt builds no keyword
+    arguments for it, which matters on the /sport hot path (~0.1 ms a request).
     """
 
-    def __init__(self, feedback: FeedbackStore, models: ModelSource | None = None) -> None:
+    def __init__(
+        self,
+        feedback: FeedbackStore,
+        models: ModelSource | None = None,
+        tagger: Tagger | None = None,
+    ) -> None:
         self.feedback = feedback
         self.models = models
+        self.tagger = tagger
 
     def is_fast(self, body: dict) -> bool:
         """A /sport that a loaded local model answers in about a millisecond."""
@@ -66,6 +77,12 @@ class EnvelopeMiddleware(Middleware):
             return BoltResponse(status=200, body="")
         event_id = body.get("event_id")
         if kind == "event_callback":
+            event = body.get("event") or {}
+            if event.get("type") == "message" and self.tagger is not None:
+                accepted = self.tagger.accept(event)
+                if accepted is not None:  # stored (or not to be tagged): no claim needed
+                    req.context[ACCEPTED] = accepted
+                    return next()
             if event_id and not self.feedback.claim_event(event_id):
                 log.info("Event %s already handled: duplicate delivery ignored", event_id)
                 return BoltResponse(status=200, body="", headers=dict(NO_RETRY))

@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 # How long a queued message waits for the model a starting process is loading.
 MODEL_LOAD_WAIT = 60.0
 
+# What ``Tagger.accept`` returns for a message it does not tag (an edit, a bot's post...).
+IGNORED = ("ignored", None)
+# The key under which the middleware hands ``accept``'s answer to the message listener.
+ACCEPTED = "sportbot_accepted"
+
 # Subtypes that are a person's new message; edits, deletions, joins, bot posts are not.
 TAGGABLE_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
@@ -74,6 +79,34 @@ class Tagger:
         # Bounded: a burst queues here while rate limits are waited out.
         self._executor = executor or ThreadPoolExecutor(4, thread_name_prefix="tagger")
 
+    def accept(self, event: Mapping[str, Any]) -> tuple[str, str | None] | None:
+        """Before the ack: store the tag of a new message, or say the work is left for later.
+
+        With a loaded local model (sub-millisecond) the message is classified and
+        its tag row written here, in the request thread: a message Slack counts as
+        delivered then always has a row (``pending`` until its reaction is on, which
+        ``resume_pending`` finishes after a crash), and a database outage answers
+        503 so that Slack delivers the message again. The row is also what makes a
+        redelivery a duplicate. Returns what ``record`` returns (``IGNORED`` for a
+        message that is not to be tagged), or None when the model is remote or not
+        loaded yet: ``submit`` then does everything after the ack.
+        """
+        if not is_taggable(event, self.slack):
+            return IGNORED
+        if not self._local_model():
+            return None
+        return self.record(event)
+
+    def finish(self, client: WebClient, event: Mapping[str, Any], accepted: tuple) -> Future:
+        """After the ack: queue the reaction of a tag ``accept`` stored."""
+        status, reaction = accepted
+        if status != PENDING:
+            done: Future = Future()
+            done.set_result(status)
+            return done
+        channel, ts = event["channel"], event["ts"]
+        return self._executor.submit(self._logged, self.react, client, channel, ts, reaction)
+
     def submit(self, client: WebClient, event: Mapping[str, Any]) -> Future:
         """Tag ``event`` off the caller's thread.
 
@@ -86,13 +119,7 @@ class Tagger:
         event = dict(event)
         if not self._local_model():
             return self._executor.submit(self._logged, self.tag, client, event)
-        status, reaction = self._logged(self.record, event)
-        if status != PENDING:
-            done: Future = Future()
-            done.set_result(status)
-            return done
-        channel, ts = event["channel"], event["ts"]
-        return self._executor.submit(self._logged, self.react, client, channel, ts, reaction)
+        return self.finish(client, event, self._logged(self.record, event))
 
     def _local_model(self) -> bool:
         try:
@@ -137,7 +164,9 @@ class Tagger:
             model_id=prediction.model,
             reaction=reaction,
         ):
-            return "duplicate", None  # another process tagged it already
+            # Slack delivered the message again (a retry, maybe to another process).
+            log.info("Message %s/%s already tagged: duplicate delivery ignored", channel, ts)
+            return "duplicate", None
         if not reaction:
             self.feedback.set_tag_status(channel, ts, SKIPPED)
             return SKIPPED, None

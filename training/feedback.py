@@ -3,6 +3,10 @@
 The Slack app writes here; the retraining pipeline reads ``examples`` later.
 This module never imports ``bot``: training must run without Slack installed.
 
+The writes made for every Slack event (``claim_event``, ``record_tag``,
+``set_tag_status``) are Core statements, not ORM sessions (a sixth of the CPU),
+committed together with other threads' writes (``Database.write``).
+
 ``claim_event`` is the cross-process deduplication of Slack deliveries: the
 primary key of ``slack_events`` lets exactly one web process (or thread) claim
 an event id, however many times Slack redelivers it.
@@ -13,8 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, func, select, update
 
 from training.db import Database
 from training.schema import Example, SlackEvent, Tag, utcnow
@@ -24,6 +27,13 @@ CORRECTED = "corrected"  # a person fixed the label
 SKIPPED = "skipped"  # classified, but "other" or below the threshold: no reaction
 FAILED = "failed"  # Slack refused the reaction (archived channel, deleted message...)
 PENDING = "pending"  # claimed, reaction not added yet
+
+# Built once: building the expression costs more than running it.
+_SET_STATUS = (
+    update(Tag)
+    .where(Tag.channel_id == bindparam("channel"), Tag.message_ts == bindparam("ts"))
+    .values(status=bindparam("status"), reaction=bindparam("reaction"))
+)
 
 
 @dataclass(frozen=True)
@@ -65,13 +75,8 @@ class FeedbackStore:
 
     def claim_event(self, event_id: str) -> bool:
         """True the first time ``event_id`` is seen by any process; False afterwards."""
-        try:
-            with self.db.session() as session:
-                session.add(SlackEvent(event_id=event_id))
-                session.flush()
-        except IntegrityError:
-            return False
-        return True
+        claim = self.db.insert_ignoring_duplicates(SlackEvent.__table__)
+        return self.db.write(claim, {"event_id": event_id, "received_at": utcnow()}) == 1
 
     def prune_events(self, older_than: timedelta = timedelta(days=2)) -> int:
         """Forget event ids Slack can no longer redeliver (retries stop after ~5 minutes)."""
@@ -94,33 +99,25 @@ class FeedbackStore:
         status: str = PENDING,
     ) -> bool:
         """Insert the tag of a message; False when the message already has one."""
-        try:
-            with self.db.session() as session:
-                session.add(
-                    Tag(
-                        channel_id=channel,
-                        message_ts=ts,
-                        text=text,
-                        label=label,
-                        confidence=confidence,
-                        model_id=model_id,
-                        reaction=reaction,
-                        status=status,
-                    )
-                )
-                session.flush()
-        except IntegrityError:
-            return False
-        return True
+        row = {
+            "channel_id": channel,
+            "message_ts": ts,
+            "text": text,
+            "label": label,
+            "confidence": confidence,
+            "model_id": model_id,
+            "reaction": reaction,
+            "status": status,
+            "created_at": utcnow(),
+        }
+        return self.db.write(self.db.insert_ignoring_duplicates(Tag.__table__), row) == 1
 
     def set_tag_status(
         self, channel: str, ts: str, status: str, *, reaction: str | None = None
     ) -> None:
-        with self.db.session() as session:
-            row = self._tag(session, channel, ts)
-            if row is not None:
-                row.status = status
-                row.reaction = reaction
+        self.db.write(
+            _SET_STATUS, {"channel": channel, "ts": ts, "status": status, "reaction": reaction}
+        )
 
     def tag_for(self, channel: str, ts: str) -> TagInfo | None:
         with self.db.session() as session:

@@ -83,7 +83,8 @@ def test_a_classify_request_sent_twice_is_answered_twice(bot):
     assert "*hockey*" in bot.post(body, kind, timestamp=stamp).text
 
 
-def test_a_replayed_event_is_a_duplicate_and_tags_once(bot, slack_api):
+def test_a_replayed_message_event_tags_once(bot, slack_api, caplog):
+    caplog.set_level(logging.INFO, logger="bot.tagging")
     event = {
         "type": "message",
         "channel": CHANNEL,
@@ -100,10 +101,30 @@ def test_a_replayed_event_is_a_duplicate_and_tags_once(bot, slack_api):
     replay = bot.post(envelope, "application/json", timestamp=stamp)
 
     assert (first.status, replay.status) == (200, 200)
-    assert replay.headers.get("x-slack-no-retry") == "1"
     slack_api.wait_for("reactions.add")
     time.sleep(0.3)
     assert len(slack_api.calls_to("reactions.add")) == 1
+    wait_until(lambda: "duplicate delivery ignored" in caplog.text)
+
+
+def test_a_replayed_reaction_event_is_claimed_once(bot, slack_api, database):
+    event = {
+        "type": "reaction_added",
+        "user": "UBOB",
+        "reaction": "baseball",
+        "item": {"type": "message", "channel": CHANNEL, "ts": "1700000601.000001"},
+    }
+    envelope = json.dumps(
+        {"type": "event_callback", "team_id": TEAM, "event": event, "event_id": "EvREPLAY2"}
+    )
+    stamp = int(time.time())
+
+    first = bot.post(envelope, "application/json", timestamp=stamp)
+    replay = bot.post(envelope, "application/json", timestamp=stamp)
+
+    assert (first.status, replay.status) == (200, 200)
+    assert first.headers.get("x-slack-no-retry") is None
+    assert replay.headers.get("x-slack-no-retry") == "1"
 
 
 def test_a_body_over_one_megabyte_is_refused_before_it_is_read(bot):

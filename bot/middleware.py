@@ -82,6 +82,8 @@ class EnvelopeMiddleware(Middleware):
                 accepted = self.tagger.accept(event)
                 if accepted is not None:  # stored (or not to be tagged): no claim needed
                     req.context[ACCEPTED] = accepted
+                    # The listener only queues the reaction: no need for a pool thread.
+                    fastpath.run_next_listener_inline()
                     return next()
             if event_id and not self.feedback.claim_event(event_id):
                 log.info("Event %s already handled: duplicate delivery ignored", event_id)

@@ -142,6 +142,20 @@ def test_probabilities_compose_the_two_stages(tiny: LocalModel) -> None:
 
 
 @pytest.mark.unit
+def test_a_news_post_is_scored_by_the_post_model(tiny: LocalModel) -> None:
+    """Posts (news headers, or 300+ characters) go through the NB-LR sport model and the
+    long-text offset; chat through the SGD one: the two score on different scales."""
+    post = "From: a@b.edu\nSubject: bullpen\nLines: 2\n\npitcher inning bullpen goalie"
+    proba = tiny.predict_proba([post])[0]
+    features = tiny.pipeline_.transform(["bullpen\n\npitcher inning bullpen goalie"])
+    score = tiny.post_sport_model_.decision_function(features)[0] + tiny.sport_offsets_[1]
+    p_sport = 1 / (1 + np.exp(-score))
+    kind = tiny.kind_model_.predict_proba(features)[0]
+    np.testing.assert_allclose(proba, [p_sport * kind[0], p_sport * kind[1], 1 - p_sport])
+    assert tiny.post_sport_model_ is not tiny.sport_model_
+
+
+@pytest.mark.unit
 def test_strip_headers_keeps_subject_and_chat() -> None:
     post = "From: a@b.edu\nSubject: Re: Leafs win\nLines: 3\n\nGreat game."
     assert strip_headers(post) == "Leafs win\n\nGreat game."
@@ -270,8 +284,8 @@ def test_short_chat_messages(trained: LocalModel) -> None:
 @pytest.mark.needs_data
 @pytest.mark.xfail(
     strict=True,
-    reason="target 0.98 not reached: measured 0.957 (benchmarks/local_model.py); "
-    "baseball-vs-hockey alone tops out near 0.975 with bag-of-words models",
+    reason="target 0.98 not reached: measured 0.976 (benchmarks/local_model.py); "
+    "the misses are off-topic posts in the sport groups and cross-sport flame wars",
 )
 def test_sport_posts_accuracy_target(trained: LocalModel, news_test) -> None:
     texts, truth = news_test
@@ -282,8 +296,8 @@ def test_sport_posts_accuracy_target(trained: LocalModel, news_test) -> None:
 
 @pytest.mark.needs_data
 def test_sport_posts_accuracy_floor(trained: LocalModel, news_test) -> None:
-    """Guards what is reached today (0.957) while the 0.98 target stays open."""
+    """Guards what is reached today (0.976) while the 0.98 target stays open."""
     texts, truth = news_test
     sport = truth != "other"
     predicted = trained.predict([text for text, keep in zip(texts, sport, strict=True) if keep])
-    assert (predicted == truth[sport]).mean() >= 0.95
+    assert (predicted == truth[sport]).mean() >= 0.97

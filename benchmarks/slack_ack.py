@@ -7,10 +7,13 @@ Trains a local model in a temporary SPORTBOT_HOME (training.train.train_local,
 bare Bolt app (a /sport listener that only acks) with the same gunicorn
 command line (1 worker, 10 threads), and sends signed /sport requests from
 ``--concurrency`` threads over keep-alive HTTP: ``/sport`` commands, and
-``message`` events (each a new message: sportbot claims the event id,
-classifies, stores the tag and reacts through the Slack stand-in; the bare
-app's listener does nothing). Rounds alternate between the two apps so both
-see the same machine. Prints requests/s and p50/p99 ack latency per kind;
+``message`` events (each a new message: sportbot classifies it and stores its
+tag before the ack, then reacts through the Slack stand-in, which runs in a
+process of its own; the bare app's listener does nothing). Rounds alternate
+between the two apps so both see the same machine; after each sportbot round
+of messages it waits for the last reaction, and reports messages tagged per
+second from the first request to that reaction. Prints requests/s and p50/p99
+ack latency per kind;
 exits 1 when sportbot is under 0.8 of the bare rate or its p99 is 200 ms or
 more for any kind, 0 when it meets both (or when training is not available).
 """

@@ -84,8 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     env, slack_api = prepared
     servers = {
-        "sportbot": _Server("bot.server:create_app()", env),
-        "bare Bolt": _Server("benchmarks.slack_ack:bare_app()", env),
+        "sportbot": _Server("bot.server:create_app()", {**env, "SPORTBOT_TAGGER": args.tagger}),
+        # The bare app stores no messages: no tagger process beside it.
+        "bare Bolt": _Server(
+            "benchmarks.slack_ack:bare_app()", {**env, "SPORTBOT_TAGGER": "thread"}
+        ),
     }
     try:
         for server in servers.values():
@@ -158,6 +161,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--kind", choices=["sport", "message", "both"], default="both")
+    parser.add_argument(
+        "--tagger",
+        choices=["thread", "process"],
+        default="thread",
+        help="SPORTBOT_TAGGER for sportbot: tag in the web worker, or in a process beside it",
+    )
     parser.add_argument("--data", type=Path, default=None, help="20news-bydate.tar.gz")
     parser.add_argument(
         "--home", type=Path, default=None, help="reuse this SPORTBOT_HOME when it has a model"
@@ -374,11 +383,11 @@ def _wait_tagged(env: dict[str, str], expected: int, timeout: float = 300.0) -> 
 
     from training.config import Settings
     from training.db import connect
-    from training.feedback import PENDING
+    from training.feedback import PENDING, QUEUED
     from training.schema import Tag
 
     db = connect(Settings.from_env(env), migrate=False)
-    count_done = select(func.count()).select_from(Tag).where(Tag.status != PENDING)
+    count_done = select(func.count()).select_from(Tag).where(Tag.status.not_in([QUEUED, PENDING]))
     started = time.perf_counter()
     try:
         while True:

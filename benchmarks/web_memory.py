@@ -71,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\nRSS of sportbot's gunicorn processes, {args.requests} /sport + events each")
     print(f"{'process':<10} {'idle MB':>9} {'loaded MB':>10}")
-    for name in ("master", "worker"):
-        print(f"{name:<10} {idle[name]:>9.0f} {loaded[name]:>10.0f}")
+    for name in ("master", "worker", "tagger"):
+        if idle[name] or loaded[name]:
+            print(f"{name:<10} {idle[name]:>9.0f} {loaded[name]:>10.0f}")
     ok = loaded["worker"] < TARGET_MB
     print(f"worker after load {loaded['worker']:.0f} MB (target < {TARGET_MB:.0f}): ", end="")
     print("OK" if ok else "MISSED")
@@ -80,8 +81,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _rss(master: int) -> dict[str, float]:
-    workers = children(master)
-    return {"master": rss_mb(master), "worker": sum(rss_mb(pid) for pid in workers)}
+    kids = children(master)
+    # With SPORTBOT_TAGGER=process the master's children include its tagger process.
+    taggers = [pid for pid in kids if b"tagger" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return {
+        "master": rss_mb(master),
+        "worker": sum(rss_mb(pid) for pid in kids if pid not in taggers),
+        "tagger": sum(rss_mb(pid) for pid in taggers),
+    }
 
 
 if __name__ == "__main__":

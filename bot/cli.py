@@ -30,5 +30,22 @@ def serve(
     run(action)
 
 
+@app.command()
+def tagger(
+    parent: int | None = typer.Option(
+        None, "--parent", help="Stop when this process (gunicorn's master) is gone."
+    ),
+    nice: int = typer.Option(0, "--nice", min=0, max=19, help="Lower the CPU priority by N."),
+) -> None:
+    """Classify stored channel messages and add their reactions (gunicorn starts one)."""
+    from bot import serving
+
+    run(lambda settings: serving.run_tagger(settings, parent=parent, niceness=nice))
+
+
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":  # what gunicorn's master runs for its tagger
+    main()

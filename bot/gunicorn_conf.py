@@ -1,14 +1,26 @@
 """gunicorn settings shared by every way of serving (``--config python:bot.gunicorn_conf``).
 
-The command line sets bind/workers/threads/timeout; this module adds the
-start-up check: a missing SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET, or a
-database that does not answer, stops the master with one line, instead of
-workers failing to boot with a traceback (and gunicorn restarting them).
+The command line sets bind/workers/threads/timeout; this module adds:
+
+* the start-up check: a missing SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET, or a
+  database that does not answer, stops the master with one line, instead of
+  workers failing to boot with a traceback (and gunicorn restarting them);
+* with ``SPORTBOT_TAGGER=process``, the tagger: the master starts ``sportbot
+  tagger`` beside its workers, restarts it if it dies, and stops it on exit.
+  Workers then only store each message and acknowledge; the tagger classifies
+  and reacts, at a lower CPU priority (nice 10), so that acknowledging a burst
+  of events does not share the worker's GIL with tagging. It follows the
+  master: a SIGKILLed master takes its tagger along. The price is a second
+  process holding the model (about 250 MB).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import threading
+import time
 
 from training.config import Settings
 from training.errors import SportbotError
@@ -32,3 +44,42 @@ def check_database(settings: Settings) -> None:
 
     # No migration here: each worker migrates in create_app; this only proves reachability.
     connect(settings, migrate=False).engine.dispose()
+
+
+TAGGER_NICENESS = 10
+_tagger: dict[str, object] = {}
+
+
+def when_ready(server: object) -> None:
+    if Settings.from_env().slack.tagger != "process":
+        return
+    stopping = threading.Event()
+    _tagger["stopping"] = stopping
+    threading.Thread(
+        target=_keep_tagger_running, args=(stopping,), name="tagger-watch", daemon=True
+    ).start()
+
+
+def on_exit(server: object) -> None:
+    stopping = _tagger.get("stopping")
+    if isinstance(stopping, threading.Event):
+        stopping.set()
+    process = _tagger.get("process")
+    if isinstance(process, subprocess.Popen) and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _keep_tagger_running(stopping: threading.Event) -> None:
+    from bot.serving import tagger_argv
+
+    while not stopping.is_set():
+        process = subprocess.Popen(tagger_argv(os.getpid(), niceness=TAGGER_NICENESS))
+        _tagger["process"] = process
+        code = process.wait()
+        if not stopping.is_set():
+            print(f"sportbot tagger exited ({code}); starting it again", file=sys.stderr)
+            time.sleep(1.0)

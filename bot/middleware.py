@@ -31,10 +31,10 @@ class EnvelopeMiddleware(Middleware):
 
     Runs after Bolt's signature check, so a forged request never claims an event id.
     Claiming in the database (not an in-memory set) makes a retry that reaches
-    another web process a duplicate too. A new message is the exception: with a
-    local model the tagger stores its tag here (``Tagger.accept``), and that row,
-    one per channel + ts, is the claim; a separate claim would be a second write
-    on the ack path.
+    another web process a duplicate too. A new message is the exception: the
+    tagger stores it here as a queued tag (``Tagger.accept``), and that row, one
+    per channel + ts, is the claim; a separate claim would be a second write on
+    the ack path.
 
     A ``Middleware`` subclass rather than a function: Bolt builds no keyword
     arguments for it, which matters on the /sport hot path (~0.1 ms a request).
@@ -79,12 +79,11 @@ class EnvelopeMiddleware(Middleware):
         if kind == "event_callback":
             event = body.get("event") or {}
             if event.get("type") == "message" and self.tagger is not None:
-                accepted = self.tagger.accept(event)
-                if accepted is not None:  # stored (or not to be tagged): no claim needed
-                    req.context[ACCEPTED] = accepted
-                    # The listener only queues the reaction: no need for a pool thread.
-                    fastpath.run_next_listener_inline()
-                    return next()
+                # Stored as a queued tag (its own claim), a duplicate, or not to be tagged.
+                req.context[ACCEPTED] = self.tagger.accept(event)
+                # The listener only wakes a tagger thread: no need for a pool thread.
+                fastpath.run_next_listener_inline()
+                return next()
             if event_id and not self.feedback.claim_event(event_id):
                 log.info("Event %s already handled: duplicate delivery ignored", event_id)
                 return BoltResponse(status=200, body="", headers=dict(NO_RETRY))

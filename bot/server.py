@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -125,20 +124,7 @@ def create_app(settings: Settings | None = None, **collaborators: Any) -> Router
     app = build_app(settings, db=db, **collaborators)
     # Runs in each gunicorn worker (no --preload), so the thread is not lost to a fork.
     app.sportbot["models"].start_refreshing()
-    start_resuming(app)
+    if settings.slack.tagger == "thread":
+        app.sportbot["tagger"].start(app.client)
+    # else the tagger process gunicorn's master started (bot/gunicorn_conf.py) tags.
     return Router(app, db)
-
-
-def start_resuming(app: App) -> threading.Thread:
-    """Finish, in the background, the tags a killed web process left pending."""
-    grace = app.sportbot["settings"].slack.pending_grace_seconds
-
-    def resume() -> None:
-        try:
-            app.sportbot["tagger"].resume_pending(app.client, older_than=grace)
-        except Exception:  # the database may be down at start: the next start tries again
-            log.warning("Could not finish pending tags", exc_info=True)
-
-    thread = threading.Thread(target=resume, name="resume-tags", daemon=True)
-    thread.start()
-    return thread

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 
 from training.config import Settings
 
@@ -63,4 +64,45 @@ def run_socket_mode(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = build_app(settings)
     app.sportbot["models"].start_refreshing()
+    app.sportbot["tagger"].start(app.client)  # one process: it tags in a thread
     SocketModeHandler(app, settings.slack.app_token).start()
+
+
+def run_tagger(settings: Settings, *, parent: int | None = None, niceness: int = 0) -> None:
+    """The tagger process: tag the messages web processes store, until SIGTERM
+    (or, with ``parent``, until that process is gone, e.g. SIGKILLed). ``niceness``
+    lowers its CPU priority below the web processes' on a shared machine."""
+    import logging
+    import signal
+    import threading
+
+    from bot.app import services
+    from bot.slack_client import make_client
+    from training.db import connect
+
+    settings.slack.require("bot_token")
+    if niceness:
+        os.nice(niceness)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    collaborators = services(settings, connect(settings))
+    collaborators["models"].start_refreshing()
+    tagger = collaborators["tagger"]
+    signal.signal(signal.SIGTERM, lambda *_: tagger.stop())
+    if parent is not None:
+
+        def follow_parent() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            tagger.stop()
+
+        threading.Thread(target=follow_parent, name="follow-parent", daemon=True).start()
+    logging.getLogger(__name__).info("Tagger started (pid %d)", os.getpid())
+    tagger.run(make_client(settings.slack))
+
+
+def tagger_argv(parent: int, *, niceness: int = 0) -> list[str]:
+    """The command gunicorn's master runs for its tagger (``sportbot tagger --parent PID``)."""
+    return [
+        *[sys.executable, "-m", "bot.cli", "tagger"],
+        *["--parent", str(parent), "--nice", str(niceness)],
+    ]

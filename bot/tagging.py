@@ -1,15 +1,27 @@
 """Automatic tagging of channel messages, and fixing a tag when a person corrects it.
 
-Tagging runs on an executor of its own, after Bolt has acknowledged the
-event: a 429 from reactions.add is waited out there (slack_sdk's retry
-handler) without holding the threads that acknowledge /sport and buttons.
+Two halves, so that acknowledging a message event costs one small write:
+
+* ``Tagger.accept`` (the web process, before the ack) stores the message as a
+  ``queued`` tag row. The row is the claim too: one per channel + ts, so a
+  redelivery, to any process, is a duplicate. A database outage answers 503
+  and Slack delivers the message again; a message Slack counts as delivered is
+  never lost.
+* ``Tagger.run`` (the tagger: a process beside gunicorn's workers, or a thread
+  in the web process, ``SPORTBOT_TAGGER``) takes queued rows in batches,
+  classifies them, stores the labels and adds the reactions on an executor of
+  its own, where a 429 from reactions.add is waited out (slack_sdk's retry
+  handler) without holding anything else.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
+import time
 from collections.abc import Mapping
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -20,17 +32,31 @@ from bot.models import ModelSource
 from bot.reactions import add_reaction, remove_reaction
 from training.classifiers.base import SPORT_LABELS
 from training.config import SlackSettings
-from training.errors import NoModelError
-from training.feedback import FAILED, PENDING, SKIPPED, TAGGED, FeedbackStore
+from training.errors import DatabaseUnavailableError, NoModelError, SportbotError
+from training.feedback import (
+    FAILED,
+    PENDING,
+    QUEUED,
+    SKIPPED,
+    TAGGED,
+    FeedbackStore,
+    QueuedTag,
+)
 from training.schema import Tag, utcnow
 
 log = logging.getLogger(__name__)
 
-# How long a queued message waits for the model a starting process is loading.
+# How long a tagger waits for the model a starting process is loading.
 MODEL_LOAD_WAIT = 60.0
+# Queued messages taken per round, and how long an idle tagger sleeps between looks.
+BATCH = 64
+IDLE_WAIT = 0.1
+# How long the status writer lets reactions' statuses gather before one transaction.
+STATUS_BATCH_WAIT = 0.05
 
-# What ``Tagger.accept`` returns for a message it does not tag (an edit, a bot's post...).
-IGNORED = ("ignored", None)
+# What ``Tagger.accept`` says of a message event.
+IGNORED = "ignored"  # not a person's new message in a tagged channel
+DUPLICATE = "duplicate"  # stored already: a redelivery
 # The key under which the middleware hands ``accept``'s answer to the message listener.
 ACCEPTED = "sportbot_accepted"
 
@@ -63,7 +89,7 @@ class Emoji:
 
 
 class Tagger:
-    """Classifies messages and puts the label's emoji on them."""
+    """Stores new messages, classifies them and puts the label's emoji on them."""
 
     def __init__(
         self,
@@ -78,114 +104,153 @@ class Tagger:
         self.emoji = Emoji(slack)
         # Bounded: a burst queues here while rate limits are waited out.
         self._executor = executor or ThreadPoolExecutor(4, thread_name_prefix="tagger")
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._statuses: queue.SimpleQueue[tuple[str, str, str, str | None]] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
 
-    def accept(self, event: Mapping[str, Any]) -> tuple[str, str | None] | None:
-        """Before the ack: store the tag of a new message, or say the work is left for later.
+    # ----- the web process: before the ack ---------------------------------
 
-        With a loaded local model (sub-millisecond) the message is classified and
-        its tag row written here, in the request thread: a message Slack counts as
-        delivered then always has a row (``pending`` until its reaction is on, which
-        ``resume_pending`` finishes after a crash), and a database outage answers
-        503 so that Slack delivers the message again. The row is also what makes a
-        redelivery a duplicate. Returns what ``record`` returns (``IGNORED`` for a
-        message that is not to be tagged), or None when the model is remote or not
-        loaded yet: ``submit`` then does everything after the ack.
+    def accept(self, event: Mapping[str, Any]) -> str:
+        """Store a new message for tagging: QUEUED, DUPLICATE or IGNORED.
+
+        DatabaseUnavailableError when it cannot be stored (the caller answers 503).
         """
         if not is_taggable(event, self.slack):
             return IGNORED
-        if not self._local_model():
-            return None
-        return self.record(event)
-
-    def finish(self, client: WebClient, event: Mapping[str, Any], accepted: tuple) -> Future:
-        """After the ack: queue the reaction of a tag ``accept`` stored."""
-        status, reaction = accepted
-        if status != PENDING:
-            done: Future = Future()
-            done.set_result(status)
-            return done
         channel, ts = event["channel"], event["ts"]
-        return self._executor.submit(self._logged, self.react, client, channel, ts, reaction)
+        if self.feedback.queue_tag(channel=channel, ts=ts, text=event["text"]):
+            return QUEUED
+        log.info("Message %s/%s already stored: duplicate delivery ignored", channel, ts)
+        return DUPLICATE
 
-    def submit(self, client: WebClient, event: Mapping[str, Any]) -> Future:
-        """Tag ``event`` off the caller's thread.
+    def wake(self) -> None:
+        """A message was queued: an in-process tagger looks now, not at its next poll."""
+        self._wake.set()
 
-        With a local model (sub-millisecond) the tag row is written here, before
-        returning: a process killed while reactions wait in the queue leaves
-        ``pending`` rows that ``resume_pending`` finishes, instead of losing
-        messages whose event Slack will not deliver again. A remote model's
-        seconds of classifying go to the queue with the rest.
-        """
-        event = dict(event)
-        if not self._local_model():
-            return self._executor.submit(self._logged, self.tag, client, event)
-        return self.finish(client, event, self._logged(self.record, event))
+    # ----- the tagger -----------------------------------------------------------
 
-    def _local_model(self) -> bool:
+    def start(self, client: WebClient) -> threading.Thread:
+        """Run the tagger in a daemon thread of this process (``SPORTBOT_TAGGER=thread``)."""
+        thread = threading.Thread(target=self.run, args=(client,), name="tagger", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def run(self, client: WebClient) -> None:
+        """Tag queued messages until ``stop()``; first finish what a killed tagger left."""
+        self._resume(client)
+        while not self._stop.is_set():
+            try:
+                taken = self.work_once(client)
+            except DatabaseUnavailableError as error:
+                log.warning("Tagger cannot reach the database: %s", error)
+                self._stop.wait(2.0)
+                continue
+            except Exception:
+                log.exception("Tagging round failed")
+                taken = 0
+            if not taken:
+                self._wake.wait(IDLE_WAIT)
+                self._wake.clear()
+
+    def work_once(self, client: WebClient) -> int:
+        """Classify one batch of queued messages and queue their reactions; how many."""
+        queued = self.feedback.queued_tags(BATCH)
+        if not queued:
+            return 0
+        # Messages queued while the process starts wait for the model, not fail.
+        self.models.wait_loaded(MODEL_LOAD_WAIT)
+        results = [self._classified(row) for row in queued]
+        settled = self.feedback.settle_queued(results)
+        for row, result, ours in zip(queued, results, settled, strict=True):
+            if ours and result["status"] == PENDING:
+                self._executor.submit(
+                    self._logged, self.react, client, row.channel, row.ts, result["reaction"]
+                )
+        return len(queued)
+
+    def _classified(self, row: QueuedTag) -> dict[str, Any]:
+        """The settled values of one queued row: labelled, or skipped/failed with why."""
+        result = {"tag_id": row.id, "label": None, "confidence": None, "model_id": None}
         try:
-            return self.models.current()[0] == "local"
-        except Exception:  # no model or still loading: the queued path says why
-            return False
+            prediction = self.models.classify(row.text).prediction
+        except NoModelError:
+            log.info("No active model: message %s/%s left untagged", row.channel, row.ts)
+            return {**result, "reaction": None, "status": SKIPPED}
+        except SportbotError as error:  # an OpenAI model failing with no local fallback
+            log.warning("Could not classify message %s/%s: %s", row.channel, row.ts, error)
+            return {**result, "reaction": None, "status": FAILED}
+        reaction = self._reaction(prediction.label, prediction.confidence)
+        return {
+            **result,
+            "label": prediction.label,
+            "confidence": prediction.confidence,
+            "model_id": prediction.model,
+            "reaction": reaction,
+            "status": PENDING if reaction else SKIPPED,
+        }
 
     def _logged(self, step: Any, *args: Any) -> Any:
         try:
             return step(*args)
         except Exception:
-            # Off Bolt's listener threads, so @app.error never sees this: log it here.
-            where = [arg for arg in args if isinstance(arg, dict)] or [{}]
-            log.exception("Tagging %s/%s failed", where[0].get("channel"), where[0].get("ts"))
-            return (FAILED, None) if step == self.record else FAILED
-
-    def tag(self, client: WebClient, event: Mapping[str, Any]) -> str:
-        """Tag one message; the tag's status (tagged, skipped, failed) or "duplicate"."""
-        status, reaction = self.record(event)
-        if status != PENDING:
-            return status
-        return self.react(client, event["channel"], event["ts"], reaction)
-
-    def record(self, event: Mapping[str, Any]) -> tuple[str, str | None]:
-        """Classify and store the tag: (PENDING, reaction) when a reaction is to be added,
-        else (final status or "duplicate", None)."""
-        channel, ts, text = event["channel"], event["ts"], event["text"]
-        # Messages arriving while the process starts wait for the model, not fail.
-        self.models.wait_loaded(MODEL_LOAD_WAIT)
-        try:
-            prediction = self.models.classify(text).prediction
-        except NoModelError:
-            log.info("No active model: message %s/%s left untagged", channel, ts)
-            return SKIPPED, None
-        reaction = self._reaction(prediction.label, prediction.confidence)
-        if not self.feedback.record_tag(
-            channel=channel,
-            ts=ts,
-            text=text,
-            label=prediction.label,
-            confidence=prediction.confidence,
-            model_id=prediction.model,
-            reaction=reaction,
-        ):
-            # Slack delivered the message again (a retry, maybe to another process).
-            log.info("Message %s/%s already tagged: duplicate delivery ignored", channel, ts)
-            return "duplicate", None
-        if not reaction:
-            self.feedback.set_tag_status(channel, ts, SKIPPED)
-            return SKIPPED, None
-        return PENDING, reaction
+            # On the tagger's executor, so @app.error never sees this: log it here.
+            log.exception("Tagging %s/%s failed", *args[1:3])
+            return FAILED
 
     def react(self, client: WebClient, channel: str, ts: str, reaction: str) -> str:
-        """Put the reaction of a recorded tag on the message; the tag's final status."""
+        """Put the reaction of a classified tag on the message; the tag's final status
+        (stored shortly after, with other reactions' statuses: ``_store_statuses``)."""
         status = TAGGED if add_reaction(client, channel, ts, reaction) else FAILED
-        self.feedback.set_tag_status(
-            channel, ts, status, reaction=reaction if status == TAGGED else None
-        )
+        self._statuses.put((channel, ts, status, reaction if status == TAGGED else None))
+        self._start_status_writer()
         return status
 
+    def _start_status_writer(self) -> None:
+        with self._writer_lock:
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(
+                    target=self._store_statuses, name="tag-statuses", daemon=True
+                )
+                self._writer.start()
+
+    def _store_statuses(self) -> None:
+        """Write reactions' statuses in batches: one transaction for all that arrived
+        meanwhile. On SQLite every write transaction takes the database's one write
+        lock, which the web processes need to store messages; a transaction per
+        reaction made their inserts wait in SQLite's busy handler (1-100 ms sleeps)."""
+        while True:
+            updates = [self._statuses.get()]
+            time.sleep(STATUS_BATCH_WAIT)
+            while True:
+                try:
+                    updates.append(self._statuses.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self.feedback.set_tag_statuses(updates)
+            except Exception:
+                # Left pending: the next start's resume_pending finishes them.
+                log.exception("Could not store the status of %d tag(s)", len(updates))
+
+    def _resume(self, client: WebClient) -> None:
+        try:
+            self.resume_pending(client, older_than=self.slack.pending_grace_seconds)
+        except Exception:  # the database may be down at start: the next start tries again
+            log.warning("Could not finish pending tags", exc_info=True)
+
     def resume_pending(self, client: WebClient, *, older_than: float) -> int:
-        """Finish tags a killed process left pending (claimed, reaction maybe not added).
+        """Finish tags a killed tagger left pending (classified, reaction maybe not added).
 
         reactions.add is idempotent for us (``already_reacted`` counts as done), so
         finishing a tag twice never puts two reactions on a message. Only tags
-        older than ``older_than`` seconds: younger ones may be a live process's work.
+        older than ``older_than`` seconds: younger ones may be a live tagger's work.
+        Queued rows need nothing: any tagger takes them.
         """
         cutoff = utcnow() - timedelta(seconds=older_than)
         with self.feedback.db.session() as session:

@@ -56,6 +56,12 @@ class SlackSettings:
     # Tags a killed web process left pending are finished by the next start once
     # they are this old (younger ones may still belong to a live process).
     pending_grace_seconds: float = 120.0
+    # Where stored channel messages are classified and reacted to. "thread": in
+    # each web process (Socket Mode always works this way). "process": in a tagger
+    # process gunicorn's master starts beside its workers, so that a burst of
+    # events is acknowledged first (about 1.5x the ack rate) at the cost of a
+    # second copy of the model in memory (about +250 MB).
+    tagger: str = "thread"
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming the first missing variable among ``names``.
@@ -166,6 +172,7 @@ class Settings:
                 pending_grace_seconds=env.float(
                     "SPORTBOT_PENDING_GRACE_SECONDS", 120.0, minimum=0.0
                 ),
+                tagger=env.choice("SPORTBOT_TAGGER", "thread", ("thread", "process")),
             ),
             training=TrainingSettings(
                 base_model=env.str("SPORTBOT_BASE_MODEL") or DEFAULT_BASE_MODEL,
@@ -204,6 +211,12 @@ class _Env:
     def path(self, name: str) -> Path | None:
         value = self.str(name)
         return Path(value).expanduser() if value else None
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = (self.str(name) or default).lower()
+        if value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}.")
+        return value
 
     def set(self, name: str) -> frozenset[str]:
         value = self.str(name) or ""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import queue
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +34,6 @@ from training.errors import DatabaseUnavailableError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _upgrade_lock = threading.Lock()
-_writer_lock = threading.Lock()
 
 
 class Database:
@@ -69,7 +67,7 @@ class Database:
         """A Core connection in one transaction, for the hot paths of the Slack app.
 
         An ORM session costs ~0.4 ms of CPU per small write, a Core statement
-        ~0.06 ms; a message event makes three writes.
+        ~0.06 ms, and acknowledging a message event waits for one.
         """
         try:
             with self._lock, self.engine.begin() as connection:
@@ -78,13 +76,9 @@ class Database:
             raise DatabaseUnavailableError(_describe(self.engine, error)) from None
 
     def write(self, statement: Executable, params: dict[str, Any]) -> int:
-        """Run one small write in a transaction shared with other threads' writes;
-        the number of rows it changed. See ``GroupCommit``."""
-        writer = self.__dict__.get("_writer")
-        if writer is None:
-            with _writer_lock:
-                writer = self.__dict__.setdefault("_writer", GroupCommit(self))
-        return writer.execute(statement, params)
+        """Run one small write in its own transaction; the number of rows it changed."""
+        with self.transaction() as connection:
+            return _changed(connection.execute(statement, params))
 
     def insert_ignoring_duplicates(self, table: Table) -> Insert:
         """``INSERT ... ON CONFLICT DO NOTHING`` in this database's dialect: a row whose
@@ -102,90 +96,9 @@ class Database:
         return self.engine.url.render_as_string(hide_password=True)
 
 
-class GroupCommit:
-    """Commits the small writes of many threads together, from one thread of its own.
-
-    Each Slack event makes one or two one-row writes. Done by each request
-    thread in its own transaction, they queue for SQLite's single writer (the
-    lock above), and a thread holding that lock often waits 5 ms for the GIL
-    while others classify: acknowledgements waited in that queue. Here callers
-    hand their statement to the writer thread and wait; the writer runs
-    everything that arrived meanwhile in one transaction. A write that fails
-    alone is retried alone, so one bad row never fails its neighbours; an
-    unreachable database fails them all at once (DatabaseUnavailableError).
-    """
-
-    MAX_BATCH = 200
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._queue: queue.SimpleQueue[_Write] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
-        self._thread.start()
-
-    def execute(self, statement: Executable, params: dict[str, Any]) -> int:
-        write = _Write(statement, params)
-        self._queue.put(write)
-        return write.result()
-
-    def _run(self) -> None:
-        while True:
-            batch = [self._queue.get()]
-            while len(batch) < self.MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._commit(batch)
-
-    def _commit(self, batch: list[_Write]) -> None:
-        try:
-            with self.db.transaction() as connection:
-                counts = [_changed(connection.execute(w.statement, w.params)) for w in batch]
-        except Exception as error:
-            if len(batch) == 1 or isinstance(error, DatabaseUnavailableError):
-                for write in batch:
-                    write.fail(error)
-            else:
-                for write in batch:
-                    self._commit([write])
-            return
-        for write, count in zip(batch, counts, strict=True):
-            write.done(count)
-
-
 def _changed(result: CursorResult) -> int:
     """Rows a statement changed: those it returned, if it has RETURNING."""
     return len(result.all()) if result.returns_rows else result.rowcount
-
-
-class _Write:
-    """One queued statement and its outcome: a bare lock, cheaper than a Future
-    (whose Condition took a third of the writer thread's time)."""
-
-    __slots__ = ("_finished", "error", "params", "rowcount", "statement")
-
-    def __init__(self, statement: Executable, params: dict[str, Any]) -> None:
-        self.statement = statement
-        self.params = params
-        self.rowcount = 0
-        self.error: BaseException | None = None
-        self._finished = threading.Lock()
-        self._finished.acquire()
-
-    def done(self, rowcount: int) -> None:
-        self.rowcount = rowcount
-        self._finished.release()
-
-    def fail(self, error: BaseException) -> None:
-        self.error = error
-        self._finished.release()
-
-    def result(self) -> int:
-        self._finished.acquire()
-        if self.error is not None:
-            raise self.error
-        return self.rowcount
 
 
 def connect(settings: Settings, *, migrate: bool = True) -> Database:

@@ -3,9 +3,8 @@
 The Slack app writes here; the retraining pipeline reads ``examples`` later.
 This module never imports ``bot``: training must run without Slack installed.
 
-The writes made for every Slack event (``claim_event``, ``record_tag``,
-``set_tag_status``) are Core statements, not ORM sessions (a sixth of the CPU),
-committed together with other threads' writes (``Database.write``).
+The writes made for every message (``queue_tag``, ``settle_queued``,
+``set_tag_statuses``) are Core statements, not ORM sessions: a sixth of the CPU.
 
 ``claim_event`` is the cross-process deduplication of Slack deliveries: the
 primary key of ``slack_events`` lets exactly one web process (or thread) claim
@@ -26,7 +25,8 @@ TAGGED = "tagged"  # sportbot reacted with the label's emoji
 CORRECTED = "corrected"  # a person fixed the label
 SKIPPED = "skipped"  # classified, but "other" or below the threshold: no reaction
 FAILED = "failed"  # Slack refused the reaction (archived channel, deleted message...)
-PENDING = "pending"  # claimed, reaction not added yet
+PENDING = "pending"  # classified, reaction not added yet
+QUEUED = "queued"  # stored by the web process, not classified yet
 
 # Built once: building the expression costs more than running it.
 _SET_STATUS = (
@@ -34,6 +34,27 @@ _SET_STATUS = (
     .where(Tag.channel_id == bindparam("channel"), Tag.message_ts == bindparam("ts"))
     .values(status=bindparam("status"), reaction=bindparam("reaction"))
 )
+_SETTLE = (
+    update(Tag)
+    .where(Tag.id == bindparam("tag_id"), Tag.status == QUEUED)
+    .values(
+        label=bindparam("label"),
+        confidence=bindparam("confidence"),
+        model_id=bindparam("model_id"),
+        reaction=bindparam("reaction"),
+        status=bindparam("status"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class QueuedTag:
+    """A message stored for tagging, not classified yet."""
+
+    id: int
+    channel: str
+    ts: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -43,8 +64,8 @@ class TagInfo:
     channel_id: str
     message_ts: str
     text: str | None
-    label: str
-    confidence: float
+    label: str | None  # None while queued
+    confidence: float | None
     model_id: str | None
     reaction: str | None
     status: str
@@ -52,7 +73,7 @@ class TagInfo:
     corrected_by: str | None
 
     @property
-    def current_label(self) -> str:
+    def current_label(self) -> str | None:
         return self.corrected_label or self.label
 
     @classmethod
@@ -112,12 +133,53 @@ class FeedbackStore:
         }
         return self.db.write(self.db.insert_ignoring_duplicates(Tag.__table__), row) == 1
 
+    def queue_tag(self, *, channel: str, ts: str, text: str) -> bool:
+        """Store a new message to be classified; False when it is stored already."""
+        row = {
+            "channel_id": channel,
+            "message_ts": ts,
+            "text": text,
+            "status": QUEUED,
+            "created_at": utcnow(),
+        }
+        return self.db.write(self.db.insert_ignoring_duplicates(Tag.__table__), row) == 1
+
+    def queued_tags(self, limit: int) -> list[QueuedTag]:
+        """The oldest messages waiting to be classified."""
+        with self.db.transaction() as connection:
+            rows = connection.execute(
+                select(Tag.id, Tag.channel_id, Tag.message_ts, Tag.text)
+                .where(Tag.status == QUEUED)
+                .order_by(Tag.id)
+                .limit(limit)
+            ).all()
+        return [QueuedTag(*row) for row in rows]
+
+    def settle_queued(self, results: list[dict]) -> list[bool]:
+        """Store the classification of queued tags; for each, whether this caller did.
+
+        Each dict has ``tag_id``, ``label``, ``confidence``, ``model_id``, ``reaction``
+        and ``status``. A row another tagger settled first is left alone (False), so
+        two taggers never both react to one message.
+        """
+        if not results:
+            return []
+        with self.db.transaction() as connection:
+            return [connection.execute(_SETTLE, result).rowcount == 1 for result in results]
+
     def set_tag_status(
         self, channel: str, ts: str, status: str, *, reaction: str | None = None
     ) -> None:
-        self.db.write(
-            _SET_STATUS, {"channel": channel, "ts": ts, "status": status, "reaction": reaction}
-        )
+        self.set_tag_statuses([(channel, ts, status, reaction)])
+
+    def set_tag_statuses(self, updates: list[tuple[str, str, str, str | None]]) -> None:
+        """(channel, ts, status, reaction) of several tags, in one transaction."""
+        rows = [
+            {"channel": channel, "ts": ts, "status": status, "reaction": reaction}
+            for channel, ts, status, reaction in updates
+        ]
+        with self.db.transaction() as connection:
+            connection.execute(_SET_STATUS, rows)
 
     def tag_for(self, channel: str, ts: str) -> TagInfo | None:
         with self.db.session() as session:

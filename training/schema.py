@@ -134,11 +134,13 @@ class Tag(Base):
     channel_id: Mapped[str] = mapped_column(String(50))
     message_ts: Mapped[str] = mapped_column(String(40))
     text: Mapped[str | None] = mapped_column(Text)
-    label: Mapped[str] = mapped_column(String(20))
-    confidence: Mapped[float] = mapped_column(Float)
+    # Empty while ``queued``: the web process stores the message, a tagger classifies it.
+    label: Mapped[str | None] = mapped_column(String(20))
+    confidence: Mapped[float | None] = mapped_column(Float)
     model_id: Mapped[str | None] = mapped_column(String(200))
     reaction: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # tagged|corrected|failed
+    # queued -> pending (classified, reaction to add) | skipped -> tagged | failed; corrected
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     corrected_label: Mapped[str | None] = mapped_column(String(20))
     corrected_by: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

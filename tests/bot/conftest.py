@@ -125,8 +125,9 @@ class ServedBot:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-        # The model refresher would go on polling a database the fixture drops.
+        # The model refresher and the tagger would go on polling a database the fixture drops.
         self.services["models"].stop()
+        self.services["tagger"].stop()
 
     # -- requests as Slack sends them
 
@@ -277,6 +278,7 @@ def bot_settings(settings: Settings, slack_api: SlackStandIn) -> Settings:
             signing_secret=SECRET,
             api_url=slack_api.url,
             admins=frozenset({ADMIN}),
+            tagger="thread",  # no gunicorn master here to start a tagger process
         )
     )
 

@@ -58,6 +58,7 @@ def proxied(pg_url, tmp_path):
             signing_secret=SECRET,
             api_url=slack.url,
             admins=frozenset({ADMIN}),
+            tagger="thread",  # served in this process: no gunicorn master to start one
         ),
     )
     from bot.server import create_app

@@ -5,24 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import BoltContext
-from slack_sdk import WebClient
 
-from bot.tagging import ACCEPTED, Tagger, is_taggable
-from training.config import Settings
+from bot.tagging import ACCEPTED, QUEUED, Tagger
 
 
-def message_posted(
-    event: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    *,
-    settings: Settings,
-    tagger: Tagger,
-) -> None:
-    # Bolt has already answered 200. The middleware stored the tag before that when
-    # it could (Tagger.accept); the reaction, or the whole tagging, goes to the queue.
-    accepted = context.get(ACCEPTED)
-    if accepted is not None:
-        tagger.finish(client, event, accepted)
-    elif is_taggable(event, settings.slack):
-        tagger.submit(client, event)
+def message_posted(event: dict[str, Any], context: BoltContext, *, tagger: Tagger) -> None:
+    # The middleware stored the message before Bolt answered 200 (Tagger.accept);
+    # a tagger classifies and reacts. One in this process looks now, not at its next poll.
+    if context.get(ACCEPTED) == QUEUED:
+        tagger.wake()

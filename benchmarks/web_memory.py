@@ -51,12 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--home", type=Path, default=None)
     parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--tagger", choices=["thread", "process"], default="thread")
     args = parser.parse_args(argv)
     prepared = bench_environment(args.home, args.data, prefix="sportbot-mem-")
     if prepared is None:
         return 0
     env, slack_api = prepared
-    server = _Server("bot.server:create_app()", env)
+    server = _Server("bot.server:create_app()", {**env, "SPORTBOT_TAGGER": args.tagger})
     try:
         server.wait_ready()
         _check_sportbot_answers(server.port)

@@ -37,7 +37,10 @@ def tagger(
     ),
     nice: int = typer.Option(0, "--nice", min=0, max=19, help="Lower the CPU priority by N."),
 ) -> None:
-    """Classify stored channel messages and add their reactions (gunicorn starts one)."""
+    """Classify stored channel messages and add their reactions.
+
+    gunicorn's master runs one beside its workers when SPORTBOT_TAGGER=process.
+    """
     from bot import serving
 
     run(lambda settings: serving.run_tagger(settings, parent=parent, niceness=nice))

@@ -102,7 +102,8 @@ class Tagger:
         self.feedback = feedback
         self.models = models
         self.emoji = Emoji(slack)
-        # Bounded: a burst queues here while rate limits are waited out.
+        # Four threads add reactions; a burst's wait here while rate limits are waited
+        # out (their tags are ``pending`` meanwhile, which a restart finishes).
         self._executor = executor or ThreadPoolExecutor(4, thread_name_prefix="tagger")
         self._wake = threading.Event()
         self._stop = threading.Event()

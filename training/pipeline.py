@@ -18,6 +18,7 @@ picks it up again instead of a second job being launched.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -296,8 +297,6 @@ def estimate_stage(ctx: Context, run: RunInfo) -> RunInfo:
 
 def file_tokens(path: Path, model: str) -> int:
     """Tokens of a prepared JSONL file as OpenAI bills them per epoch (as prepare counts)."""
-    import json
-
     from training.tokens import counter_for
 
     counter = counter_for(model)
@@ -430,13 +429,20 @@ def openai_candidate(ctx: Context, run: RunInfo, job: Any) -> Candidate:
     train = prep.read_prepared(Path(run.train_path))
     labels = sorted(set(train["label"]))
     fmt = prep.format_for(run.base_model)
-    separator = _separator_of(Path(run.train_path)) if fmt == "completion" else DEFAULT_SEPARATOR
+    first_row = _first_row(Path(run.train_path))
+    separator = DEFAULT_SEPARATOR
+    system_message = None
+    if fmt == "completion":
+        separator = prep.separator_of(first_row.get("prompt", "")) or DEFAULT_SEPARATOR
+    else:
+        system_message = prep.system_message_of(first_row)
     classifier = OpenAIModel(
         job.fine_tuned_model,
         settings=ctx.settings.openai,
         labels=labels,
         separator=separator,
         client=ctx.client(),
+        **({"system_message": system_message} if system_message else {}),
     )
     fields = {
         "id": job.fine_tuned_model,
@@ -445,6 +451,7 @@ def openai_candidate(ctx: Context, run: RunInfo, job: Any) -> Candidate:
         "base_model": run.base_model,
         "prompt_format": fmt,
         "separator": separator,
+        "system_message": system_message,
     }
     return Candidate(classifier, fields)
 
@@ -603,12 +610,10 @@ def _report_end(ctx: Context, run: RunInfo, status: str, message: str) -> None:
         log.exception("Could not report the end of run %s", run.id)
 
 
-def _separator_of(train_path: Path) -> str:
+def _first_row(train_path: Path) -> dict:
+    """The first example of a prepared training file: what the model learned from."""
     with open(train_path, encoding="utf-8") as handle:
-        first = handle.readline()
-    import json
-
-    return prep.separator_of(json.loads(first).get("prompt", "")) or DEFAULT_SEPARATOR
+        return json.loads(handle.readline())
 
 
 def _job_duration(job: Any) -> float | None:

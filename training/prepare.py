@@ -764,6 +764,14 @@ def separator_of(prompt: str) -> str:
     return ""
 
 
+def system_message_of(row: dict) -> str | None:
+    """The system message of a chat training row (``{"messages": [...]}``), or None."""
+    for message in row.get("messages") or []:
+        if isinstance(message, dict) and message.get("role") == "system":
+            return str(message.get("content") or "") or None
+    return None
+
+
 # ---------------------------------------------------------------- after writing
 
 

@@ -35,6 +35,7 @@ class ModelInfo:
     labels: list[str]
     prompt_format: str
     separator: str | None
+    system_message: str | None
     artifact_path: str | None
     artifact_sha256: str | None
     data_sha256: str | None
@@ -69,6 +70,7 @@ class ModelRegistry:
         base_model: str | None = None,
         prompt_format: str = "completion",
         separator: str | None = None,
+        system_message: str | None = None,
         artifact_path: str | None = None,
         artifact_sha256: str | None = None,
         data_sha256: str | None = None,
@@ -83,6 +85,7 @@ class ModelRegistry:
             base_model=base_model,
             prompt_format=prompt_format,
             separator=separator,
+            system_message=system_message,
             artifact_path=artifact_path,
             artifact_sha256=artifact_sha256,
             data_sha256=data_sha256,
@@ -170,6 +173,7 @@ def load_classifier(info: ModelInfo, settings: Settings) -> TextClassifier:
             settings=settings.openai,
             labels=tuple(info.labels),
             separator=info.separator or DEFAULT_SEPARATOR,
+            **({"system_message": info.system_message} if info.system_message else {}),
         )
     raise RegistryError(f"Model {info.id} has an unknown backend {info.backend!r}.")
 

@@ -47,6 +47,9 @@ class ModelRecord(Base):
     labels: Mapped[list[str]]
     prompt_format: Mapped[str] = mapped_column(String(20), default="completion")  # | "chat"
     separator: Mapped[str | None] = mapped_column(String(40))
+    # A chat fine-tune's system message, as in its training file: asking with another
+    # one (after the code's default changed) is asking a question it never learned.
+    system_message: Mapped[str | None] = mapped_column(Text)
     artifact_path: Mapped[str | None] = mapped_column(Text)
     artifact_sha256: Mapped[str | None] = mapped_column(String(64))
     data_sha256: Mapped[str | None] = mapped_column(String(64))

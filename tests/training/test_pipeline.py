@@ -10,11 +10,12 @@ import pytest
 from slack_sdk import WebClient
 
 from training import pipeline
+from training import prepare as prep
 from training.collect import Collected
-from training.config import SlackSettings, TrainingSettings
+from training.config import OpenAISettings, SlackSettings, TrainingSettings
 from training.errors import CostCapError, JobFailedError, RunInProgressError
 from training.pipeline import RunRequest
-from training.registry import ModelRegistry
+from training.registry import ModelRegistry, load_classifier
 from training.runs import RunStore
 from training.train import train, train_local
 
@@ -397,6 +398,32 @@ def test_chat_base_model_uses_chat_files_and_chat_api(
     assert outcome.model.id.startswith("ft:gpt-4o-mini-2024-07-18")
     assert openai_api.requests_to("/v1/chat/completions")
     assert openai_api.requests_to("/v1/completions") == []
+    # The system message it was trained with is recorded, and used to ask it.
+    trained_with = json.loads(uploaded.splitlines()[0])["messages"][0]["content"]
+    assert outcome.model.system_message == trained_with
+    asked = openai_api.requests_to("/v1/chat/completions")[-1].json["messages"][0]
+    assert asked == {"role": "system", "content": trained_with}
+
+
+@pytest.mark.unit
+def test_a_registered_chat_model_is_asked_with_its_own_system_message(database, settings):
+    # A key, never used: nothing is asked here, the client is only built.
+    settings = settings.with_changes(openai=OpenAISettings(api_key="sk-test"))
+    registry = ModelRegistry(database)
+    info = registry.register(
+        id="ft:gpt-4o-mini-2024-07-18:org::abc",
+        backend="openai",
+        labels=["baseball", "hockey", "other"],
+        prompt_format="chat",
+        system_message="Label the sport: baseball, hockey or other.",
+    )
+    assert registry.get(info.id).system_message == "Label the sport: baseball, hockey or other."
+    model = load_classifier(registry.get(info.id), settings)
+    assert model.system_message == "Label the sport: baseball, hockey or other."
+    older = registry.register(
+        id="ft:gpt-4o-mini-2024-07-18:org::old", backend="openai", labels=["x"]
+    )
+    assert load_classifier(older, settings).system_message == prep.CHAT_SYSTEM_MESSAGE
 
 
 @pytest.mark.e2e

@@ -107,7 +107,10 @@ class Tagger:
         self._executor = executor or ThreadPoolExecutor(4, thread_name_prefix="tagger")
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._statuses: queue.SimpleQueue[tuple[str, str, str, str | None]] = queue.SimpleQueue()
+        # (channel, ts, status, reaction) for the status writer; None tells it to end.
+        self._statuses: queue.SimpleQueue[tuple[str, str, str, str | None] | None] = (
+            queue.SimpleQueue()
+        )
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
 
@@ -139,8 +142,10 @@ class Tagger:
         return thread
 
     def stop(self) -> None:
+        """End ``run`` and the status writer (after it writes what it holds)."""
         self._stop.set()
         self._wake.set()
+        self._statuses.put(None)
 
     def run(self, client: WebClient) -> None:
         """Tag queued messages until ``stop()``; first finish what a killed tagger left."""
@@ -224,8 +229,10 @@ class Tagger:
         """Write reactions' statuses in batches: one transaction for all that arrived
         meanwhile. On SQLite every write transaction takes the database's one write
         lock, which the web processes need to store messages; a transaction per
-        reaction made their inserts wait in SQLite's busy handler (1-100 ms sleeps)."""
-        while True:
+        reaction made their inserts wait in SQLite's busy handler (1-100 ms sleeps).
+        Ends at ``stop()``, after writing what had arrived."""
+        stopping = False
+        while not stopping:
             updates = [self._statuses.get()]
             time.sleep(STATUS_BATCH_WAIT)
             while True:
@@ -233,8 +240,18 @@ class Tagger:
                     updates.append(self._statuses.get_nowait())
                 except queue.Empty:
                     break
+            stopping = None in updates
+            updates = [update for update in updates if update is not None]
             try:
-                self.feedback.set_tag_statuses(updates)
+                if updates:
+                    self.feedback.set_tag_statuses(updates)
+            except DatabaseUnavailableError as error:
+                # An outage is not a bug: keep them and try again shortly.
+                log.warning("Cannot store %d tag status(es) yet: %s", len(updates), error)
+                if not stopping:
+                    for update in updates:
+                        self._statuses.put(update)
+                    self._stop.wait(1.0)
             except Exception:
                 # Left pending: the next start's resume_pending finishes them.
                 log.exception("Could not store the status of %d tag(s)", len(updates))

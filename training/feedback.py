@@ -93,11 +93,13 @@ class FeedbackStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Built once (they depend on the dialect): both run for every Slack event.
+        self._claim = db.insert_ignoring_duplicates(SlackEvent.__table__)
+        self._queue = db.insert_ignoring_duplicates(Tag.__table__)
 
     def claim_event(self, event_id: str) -> bool:
         """True the first time ``event_id`` is seen by any process; False afterwards."""
-        claim = self.db.insert_ignoring_duplicates(SlackEvent.__table__)
-        return self.db.write(claim, {"event_id": event_id, "received_at": utcnow()}) == 1
+        return self.db.write(self._claim, {"event_id": event_id, "received_at": utcnow()}) == 1
 
     def prune_events(self, older_than: timedelta = timedelta(days=2)) -> int:
         """Forget event ids Slack can no longer redeliver (retries stop after ~5 minutes)."""
@@ -106,32 +108,6 @@ class FeedbackStore:
                 delete(SlackEvent).where(SlackEvent.received_at < utcnow() - older_than)
             )
             return result.rowcount or 0
-
-    def record_tag(
-        self,
-        *,
-        channel: str,
-        ts: str,
-        text: str | None,
-        label: str,
-        confidence: float,
-        model_id: str | None,
-        reaction: str | None = None,
-        status: str = PENDING,
-    ) -> bool:
-        """Insert the tag of a message; False when the message already has one."""
-        row = {
-            "channel_id": channel,
-            "message_ts": ts,
-            "text": text,
-            "label": label,
-            "confidence": confidence,
-            "model_id": model_id,
-            "reaction": reaction,
-            "status": status,
-            "created_at": utcnow(),
-        }
-        return self.db.write(self.db.insert_ignoring_duplicates(Tag.__table__), row) == 1
 
     def queue_tag(self, *, channel: str, ts: str, text: str) -> bool:
         """Store a new message to be classified; False when it is stored already."""
@@ -142,7 +118,7 @@ class FeedbackStore:
             "status": QUEUED,
             "created_at": utcnow(),
         }
-        return self.db.write(self.db.insert_ignoring_duplicates(Tag.__table__), row) == 1
+        return self.db.write(self._queue, row) == 1
 
     def queued_tags(self, limit: int) -> list[QueuedTag]:
         """The oldest messages waiting to be classified."""

@@ -101,18 +101,16 @@ def test_claim_event_is_true_once(database):
 
 def test_weekly_counts(database):
     feedback = FeedbackStore(database)
-    feedback.record_tag(
-        channel="C",
-        ts="1",
-        text="t",
-        label="hockey",
-        confidence=0.9,
-        model_id="m",
-        reaction="hockey",
-        status="tagged",
-    )
-    feedback.record_tag(
-        channel="C", ts="2", text="t", label="other", confidence=0.9, model_id="m", status="skipped"
+    for ts in ("1", "2"):
+        feedback.queue_tag(channel="C", ts=ts, text="t")
+    tagged, skipped = feedback.queued_tags(2)
+    feedback.settle_queued(
+        [
+            {"tag_id": tagged.id, "label": "hockey", "confidence": 0.9, "model_id": "m"}
+            | {"reaction": "hockey", "status": "tagged"},
+            {"tag_id": skipped.id, "label": "other", "confidence": 0.9, "model_id": "m"}
+            | {"reaction": None, "status": "skipped"},
+        ]
     )
     feedback.correct_tag(channel="C", ts="1", label="baseball", user="U", reaction="baseball")
     feedback.record_example(

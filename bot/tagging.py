@@ -12,6 +12,13 @@ Two halves, so that acknowledging a message event costs one small write:
   classifies them, stores the labels and adds the reactions on an executor of
   its own, where a 429 from reactions.add is waited out (slack_sdk's retry
   handler) without holding anything else.
+
+Acknowledgements come first. Slack wants each event acknowledged within 3
+seconds; an emoji has no deadline. Tagging takes the same CPU (and, in a
+thread, the same GIL) as acknowledging, so while messages keep arriving the
+tagger lets them gather, for at most ``SPORTBOT_TAG_DELAY_SECONDS``, then
+works through the whole backlog in full batches. A lone message waits one
+look (``QUIET_SECONDS``) to be sure nothing follows it.
 """
 
 from __future__ import annotations
@@ -51,6 +58,8 @@ MODEL_LOAD_WAIT = 60.0
 # Queued messages taken per round, and how long an idle tagger sleeps between looks.
 BATCH = 64
 IDLE_WAIT = 0.1
+# How long the tagger waits between looks while messages are still arriving.
+QUIET_SECONDS = 0.05
 # How long the status writer lets reactions' statuses gather before one transaction.
 STATUS_BATCH_WAIT = 0.05
 
@@ -62,6 +71,48 @@ ACCEPTED = "sportbot_accepted"
 
 # Subtypes that are a person's new message; edits, deletions, joins, bot posts are not.
 TAGGABLE_SUBTYPES = {None, "thread_broadcast", "file_share"}
+
+
+class Gathering:
+    """When to tag: at once when no message has arrived since the last look, else
+    once the backlog is ``delay`` seconds old; then until the queue is empty.
+
+    Judged by what this tagger sees (queued row ids, its own monotonic clock), so
+    clocks and time zones of other machines and of the database do not matter.
+    """
+
+    def __init__(self, delay: float, clock: Any = time.monotonic) -> None:
+        self.delay = delay
+        self.clock = clock
+        self.waiting = False  # the last look decided to wait
+        self._since: float | None = None  # when this tagger first saw the backlog
+        self._newest: int | None = None  # the newest queued id at the last look
+        self._draining = False
+
+    def ready(self, queued_ids: list[int], *, full: bool) -> bool:
+        """Whether to tag these queued rows (oldest first) now; ``full``: a whole
+        batch, so more rows wait behind it."""
+        self.waiting = False
+        if not queued_ids:
+            self._since, self._newest, self._draining = None, None, False
+            return False
+        if self.delay <= 0:
+            return True
+        arriving = full or queued_ids[-1] != self._newest
+        self._newest = queued_ids[-1]
+        if not self._draining:
+            now = self.clock()
+            if self._since is None:
+                self._since = now
+            if arriving and now - self._since < self.delay:
+                self.waiting = True
+                return False
+        # Tag now, and go on with full batches until a look finds fewer than a
+        # batch: that is the last of the backlog, and newer messages gather again.
+        self._draining = full
+        if not full:
+            self._since = None
+        return True
 
 
 def is_taggable(event: Mapping[str, Any], slack: SlackSettings) -> bool:
@@ -113,6 +164,7 @@ class Tagger:
         )
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
+        self._gathering = Gathering(slack.tag_delay_seconds)
 
     # ----- the web process: before the ack ---------------------------------
 
@@ -160,14 +212,22 @@ class Tagger:
             except Exception:
                 log.exception("Tagging round failed")
                 taken = 0
-            if not taken:
+            if self._gathering.waiting:
+                # Not the wake event: every stored message sets it, so waiting on it
+                # would mean one look per message in the middle of a burst.
+                self._stop.wait(QUIET_SECONDS)
+            elif not taken:
                 self._wake.wait(IDLE_WAIT)
                 self._wake.clear()
 
     def work_once(self, client: WebClient) -> int:
-        """Classify one batch of queued messages and queue their reactions; how many."""
+        """Classify one batch of queued messages and queue their reactions; how many.
+
+        0 as well while messages are still arriving and the oldest has waited less
+        than the tag delay (``Gathering``): the next look takes them.
+        """
         queued = self.feedback.queued_tags(BATCH)
-        if not queued:
+        if not self._gathering.ready([row.id for row in queued], full=len(queued) == BATCH):
             return 0
         # Messages queued while the process starts wait for the model, not fail.
         self.models.wait_loaded(MODEL_LOAD_WAIT)

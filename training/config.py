@@ -62,6 +62,10 @@ class SlackSettings:
     # events is acknowledged first (about 1.5x the ack rate) at the cost of a
     # second copy of the model in memory (about +250 MB).
     tagger: str = "thread"
+    # Acknowledgements first: while messages keep arriving, the tagger lets them
+    # gather for up to this many seconds before it classifies and reacts (then it
+    # works through the whole backlog). A lone message waits only ~50 ms. 0: at once.
+    tag_delay_seconds: float = 2.0
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming the first missing variable among ``names``.
@@ -173,6 +177,9 @@ class Settings:
                     "SPORTBOT_PENDING_GRACE_SECONDS", 120.0, minimum=0.0
                 ),
                 tagger=env.choice("SPORTBOT_TAGGER", "thread", ("thread", "process")),
+                tag_delay_seconds=env.float(
+                    "SPORTBOT_TAG_DELAY_SECONDS", 2.0, minimum=0.0, maximum=60.0
+                ),
             ),
             training=TrainingSettings(
                 base_model=env.str("SPORTBOT_BASE_MODEL") or DEFAULT_BASE_MODEL,

@@ -10,7 +10,7 @@ import pytest
 
 from bot.models import Answer
 from bot.slack_client import make_client
-from bot.tagging import DUPLICATE, IGNORED, QUEUED, Tagger
+from bot.tagging import BATCH, DUPLICATE, IGNORED, QUEUED, Gathering, Tagger
 from tests.bot.conftest import wait_until
 from training.classifiers.base import Prediction
 from training.config import Settings, SlackSettings
@@ -45,7 +45,8 @@ class _Inline:
 
 
 def _tagger(database, slack_api, models: _Models) -> Tagger:
-    slack = SlackSettings(bot_token="xoxb-test", api_url=slack_api.url)
+    # No gathering: each test's round tags what it queued (Gathering has its own tests).
+    slack = SlackSettings(bot_token="xoxb-test", api_url=slack_api.url, tag_delay_seconds=0)
     return Tagger(slack, FeedbackStore(database), models, executor=_Inline())
 
 
@@ -137,3 +138,70 @@ def test_sportbot_tagger_setting_is_checked():
     assert Settings.from_env({"SPORTBOT_TAGGER": "Process"}).slack.tagger == "process"
     with pytest.raises(ConfigError, match="SPORTBOT_TAGGER"):
         Settings.from_env({"SPORTBOT_TAGGER": "cron"})
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_lone_message_is_tagged_at_the_next_look():
+    gathering = Gathering(2.0, clock=_Clock())
+
+    assert not gathering.ready([1], full=False)  # it may be the first of a burst
+    assert gathering.waiting
+    assert gathering.ready([1], full=False)  # nothing came after it
+    assert not gathering.waiting
+
+
+def test_a_burst_gathers_until_the_delay_then_the_whole_backlog_is_tagged():
+    clock = _Clock()
+    gathering = Gathering(2.0, clock=clock)
+    backlog = list(range(1, 41))
+
+    for arrived in (10, 20, 30):  # new messages at every look: acknowledgements first
+        assert not gathering.ready(backlog[:arrived], full=False)
+        clock.now += 0.5
+    clock.now += 0.5  # the oldest has waited the delay, messages still arriving
+    assert gathering.ready(list(range(1, BATCH + 1)), full=True)
+    # Worked through in full batches without waiting, until a look finds less.
+    assert gathering.ready(list(range(BATCH + 1, 2 * BATCH + 1)), full=True)
+    assert gathering.ready([2 * BATCH + 1, 2 * BATCH + 2], full=False)
+    # Then newer messages gather again.
+    assert not gathering.ready([2 * BATCH + 3], full=False)
+    assert gathering.waiting
+
+
+def test_no_delay_tags_at_once_and_an_empty_queue_is_not_work():
+    gathering = Gathering(0.0)
+
+    assert gathering.ready([7], full=False)
+    assert not gathering.ready([], full=False)
+    assert not gathering.waiting
+
+
+def test_the_tagger_leaves_arriving_messages_queued_until_they_stop(database, slack_api):
+    slack = SlackSettings(bot_token="xoxb-test", api_url=slack_api.url, tag_delay_seconds=30)
+    tagger = Tagger(slack, FeedbackStore(database), _Models("hockey"), executor=_Inline())
+    client = make_client(slack)
+    tagger.accept(_message("6.1"))
+
+    assert tagger.work_once(client) == 0
+    tagger.accept(_message("6.2"))  # still arriving
+    assert tagger.work_once(client) == 0
+    assert [row.ts for row in tagger.feedback.queued_tags(10)] == ["6.1", "6.2"]
+
+    assert tagger.work_once(client) == 2  # a look with nothing new: tag them
+    added = [call.params["timestamp"] for call in slack_api.calls_to("reactions.add")]
+    assert sorted(added) == ["6.1", "6.2"]
+
+
+def test_the_tag_delay_setting_is_read_and_bounded():
+    assert Settings.from_env({}).slack.tag_delay_seconds == 2.0
+    env = {"SPORTBOT_TAG_DELAY_SECONDS": "0.5"}
+    assert Settings.from_env(env).slack.tag_delay_seconds == 0.5
+    with pytest.raises(ConfigError, match="SPORTBOT_TAG_DELAY_SECONDS"):
+        Settings.from_env({"SPORTBOT_TAG_DELAY_SECONDS": "-1"})

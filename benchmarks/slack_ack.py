@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         results: dict[tuple[str, str], list[_Result]] = {
             (kind, name): [] for kind in kinds for name in servers
         }
-        messages_acked = 0  # by sportbot: each one becomes a tag row
+        # Tags finished before this run (a reused --home keeps them), then one per
+        # message sportbot acknowledges.
+        messages_acked = _tags_done(env)
         for kind in kinds:
             for name, server in servers.items():  # warm-up: imports, first auth.test, caches
                 warmup = _load(server.port, args.warmup, args.concurrency, kind)
@@ -379,6 +381,16 @@ def _load(port: int, total: int, concurrency: int, kind: str = "sport") -> _Resu
 
 def _wait_tagged(env: dict[str, str], expected: int, timeout: float = 300.0) -> float:
     """Seconds until sportbot has finished ``expected`` tags (reaction added or skipped)."""
+    started = time.perf_counter()
+    while (done := _tags_done(env)) < expected:
+        if time.perf_counter() - started > timeout:
+            raise SystemExit(f"sportbot finished {done} of {expected} tags in {timeout:.0f} s")
+        time.sleep(0.02)
+    return time.perf_counter() - started
+
+
+def _tags_done(env: dict[str, str]) -> int:
+    """Tags in sportbot's database with their reaction added, skipped or failed."""
     from sqlalchemy import func, select
 
     from training.config import Settings
@@ -387,17 +399,11 @@ def _wait_tagged(env: dict[str, str], expected: int, timeout: float = 300.0) -> 
     from training.schema import Tag
 
     db = connect(Settings.from_env(env), migrate=False)
-    count_done = select(func.count()).select_from(Tag).where(Tag.status.not_in([QUEUED, PENDING]))
-    started = time.perf_counter()
     try:
-        while True:
-            with db.session() as session:
-                done = session.scalar(count_done) or 0
-            if done >= expected:
-                return time.perf_counter() - started
-            if time.perf_counter() - started > timeout:
-                raise SystemExit(f"sportbot finished {done} of {expected} tags in {timeout:.0f} s")
-            time.sleep(0.02)
+        with db.session() as session:
+            return session.scalar(
+                select(func.count()).select_from(Tag).where(Tag.status.not_in([QUEUED, PENDING]))
+            )
     finally:
         db.engine.dispose()
 

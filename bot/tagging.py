@@ -235,9 +235,18 @@ class Tagger:
         settled = self.feedback.settle_queued(results)
         for row, result, ours in zip(queued, results, settled, strict=True):
             if ours and result["status"] == PENDING:
-                self._executor.submit(
-                    self._logged, self.react, client, row.channel, row.ts, result["reaction"]
-                )
+                try:
+                    self._executor.submit(
+                        self._logged, self.react, client, row.channel, row.ts, result["reaction"]
+                    )
+                except RuntimeError:
+                    # The interpreter is exiting (a worker stopping) and has shut the
+                    # executor down: the next start finishes what is left pending.
+                    log.info(
+                        "Process exiting: the tagger leaves its pending tags to the next start"
+                    )
+                    self._stop.set()
+                    break
         return len(queued)
 
     def _classified(self, row: QueuedTag) -> dict[str, Any]:

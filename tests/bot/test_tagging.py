@@ -205,3 +205,24 @@ def test_the_tag_delay_setting_is_read_and_bounded():
     assert Settings.from_env(env).slack.tag_delay_seconds == 0.5
     with pytest.raises(ConfigError, match="SPORTBOT_TAG_DELAY_SECONDS"):
         Settings.from_env({"SPORTBOT_TAG_DELAY_SECONDS": "-1"})
+
+
+class _ShutDown:
+    """An executor after interpreter shutdown has begun: it refuses work."""
+
+    def submit(self, fn, *args):
+        raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+
+
+def test_an_exiting_process_leaves_pending_tags_quietly(database, slack_api, caplog):
+    caplog.set_level(logging.INFO, logger="bot.tagging")
+    slack = SlackSettings(bot_token="xoxb-test", api_url=slack_api.url, tag_delay_seconds=0)
+    tagger = Tagger(slack, FeedbackStore(database), _Models("hockey"), executor=_ShutDown())
+    tagger.accept(_message("7.1"))
+
+    tagger.work_once(make_client(slack))
+
+    assert tagger.feedback.tag_for("C1", "7.1").status == "pending"  # resume_pending's
+    assert tagger._stop.is_set()
+    assert "leaves its pending tags" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

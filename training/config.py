@@ -58,9 +58,9 @@ class SlackSettings:
     pending_grace_seconds: float = 120.0
     # Where stored channel messages are classified and reacted to. "thread": in
     # each web process (Socket Mode always works this way). "process": in a tagger
-    # process gunicorn's master starts beside its workers, so that a burst of
-    # events is acknowledged first (about 1.5x the ack rate) at the cost of a
-    # second copy of the model in memory (about +250 MB).
+    # process gunicorn's master starts beside its workers, so that tagging under
+    # sustained load does not share the worker's GIL (about 1.8x the ack rate) at
+    # the cost of a second copy of the model in memory (about +250 MB).
     tagger: str = "thread"
     # Acknowledgements first: while messages keep arriving, the tagger lets them
     # gather for up to this many seconds before it classifies and reacts (then it

@@ -54,3 +54,21 @@ def test_an_unreachable_database_raises_a_clear_error(tmp_path: Path):
 
     with pytest.raises(DatabaseUnavailableError, match="Cannot reach the database"):
         FeedbackStore(broken).claim_event("Ev1")
+
+
+def test_a_written_row_reads_back_as_written(database):
+    # On SQLite, write converts values itself (bind processors) for its own connection.
+    created = utcnow()
+    database.write(
+        database.insert_ignoring_duplicates(Tag.__table__), _tag("9.1", created_at=created)
+    )
+
+    with database.session() as session:
+        row = session.scalars(select(Tag).where(Tag.message_ts == "9.1")).one()
+    assert (row.channel_id, row.text, row.confidence, row.status) == (
+        "C1",
+        "the goalie",
+        0.9,
+        "pending",
+    )
+    assert row.created_at.replace(tzinfo=None) == created.replace(tzinfo=None)

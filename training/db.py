@@ -87,14 +87,14 @@ class Database:
         statement, COMMIT, SQLAlchemy in between) held the lock for ~0.6 ms
         instead of ~0.1 (alternating rounds: 1124 -> 1301 events/s, bare Bolt 1611).
         """
-        if self._sqlite_writes is None:
+        prepared = self._sqlite_writes and self._sqlite_writes.prepare(statement, params)
+        if not prepared:
             with self.transaction() as connection:
                 return _changed(connection.execute(statement, params))
-        sql, args = self._sqlite_writes.prepare(statement, params)
         try:
             with self._lock:
-                return self._sqlite_writes.run(sql, args)
-        except self._sqlite_writes.errors as error:
+                return self._sqlite_writes.run(*prepared)
+        except self._sqlite_writes.unreachable as error:
             raise DatabaseUnavailableError(_describe(self.engine, error)) from None
 
     def insert_ignoring_duplicates(self, table: Table) -> Insert:
@@ -123,13 +123,16 @@ class _SQLiteWrites:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        # The driver's own errors, and SQLAlchemy's when opening the connection fails.
-        self.errors = (engine.dialect.loaded_dbapi.Error, SQLAlchemyError)
-        self._compiled: dict[tuple[Executable, tuple[str, ...]], tuple[str, list]] = {}
+        # What an unreachable database raises: the driver's error on a statement,
+        # SQLAlchemy's when opening the connection fails.
+        self.unreachable = (engine.dialect.loaded_dbapi.OperationalError, OperationalError)
+        self._compiled: dict[tuple[Executable, tuple[str, ...]], tuple[str, list] | None] = {}
         self._connection: Any = None
 
-    def prepare(self, statement: Executable, params: dict[str, Any]) -> tuple[str, tuple]:
-        """The SQL and its positional arguments, converted as SQLAlchemy would."""
+    def prepare(self, statement: Executable, params: dict[str, Any]) -> tuple[str, tuple] | None:
+        """The SQL and its positional arguments, converted as SQLAlchemy would; None
+        when the statement needs values ``params`` does not give (a column default,
+        a literal in a WHERE): SQLAlchemy's own execution supplies those."""
         keys = tuple(params)
         # Keyed by the statement itself (not its id, which a new one could reuse);
         # callers build theirs once, so the cache stays a handful of entries.
@@ -137,15 +140,22 @@ class _SQLiteWrites:
         if key not in self._compiled:
             if len(self._compiled) >= 64:
                 self._compiled.clear()
-            dialect = self.engine.dialect
-            compiled = statement.compile(dialect=dialect, column_keys=list(keys))
-            names = compiled.positiontup or []
-            steps = [(name, compiled.binds[name].type.bind_processor(dialect)) for name in names]
-            self._compiled[key] = (compiled.string, steps)
+            self._compiled[key] = self._compile(statement, keys)
+        if self._compiled[key] is None:
+            return None
         sql, steps = self._compiled[key]
         return sql, tuple(
             convert(params[name]) if convert else params[name] for name, convert in steps
         )
+
+    def _compile(self, statement: Executable, keys: tuple[str, ...]) -> tuple[str, list] | None:
+        dialect = self.engine.dialect
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        names = compiled.positiontup or []
+        if not set(names) <= set(keys):
+            return None
+        steps = [(name, compiled.binds[name].type.bind_processor(dialect)) for name in names]
+        return compiled.string, steps
 
     def run(self, sql: str, args: tuple) -> int:
         if self._connection is None:
@@ -157,7 +167,7 @@ class _SQLiteWrites:
             self._connection.isolation_level = None
         try:
             return self._connection.execute(sql, args).rowcount
-        except self.errors:
+        except self.unreachable:
             self._connection.close()  # a fresh one next time
             self._connection = None
             raise

@@ -72,3 +72,21 @@ def test_a_written_row_reads_back_as_written(database):
         "pending",
     )
     assert row.created_at.replace(tzinfo=None) == created.replace(tzinfo=None)
+
+
+def test_a_write_leaving_out_a_defaulted_column_gets_the_default(database):
+    row = _tag("9.2")
+    del row["created_at"]  # the column's default (utcnow) fills it in
+
+    assert database.write(database.insert_ignoring_duplicates(Tag.__table__), row) == 1
+    with database.session() as session:
+        stored = session.scalars(select(Tag).where(Tag.message_ts == "9.2")).one()
+    assert stored.created_at is not None
+
+
+def test_a_refused_write_is_not_reported_as_an_unreachable_database(database):
+    row = _tag("9.3", channel_id=None)  # NOT NULL: a bug in the caller, not an outage
+
+    with pytest.raises(Exception, match=r"(?i)not[ -]null") as raised:
+        database.write(database.insert_ignoring_duplicates(Tag.__table__), row)
+    assert not isinstance(raised.value, DatabaseUnavailableError)

@@ -21,6 +21,7 @@ more for any kind, 0 when it meets both (or when training is not available).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import itertools
 import json
@@ -100,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         # Tags finished before this run (a reused --home keeps them), then one per
         # message sportbot acknowledges.
-        messages_acked = _tags_done(env)
+        with _database(env) as db:
+            messages_acked = _tags_done(db)
         for kind in kinds:
             for name, server in servers.items():  # warm-up: imports, first auth.test, caches
                 warmup = _load(server.port, args.warmup, args.concurrency, kind)
@@ -382,30 +384,38 @@ def _load(port: int, total: int, concurrency: int, kind: str = "sport") -> _Resu
 def _wait_tagged(env: dict[str, str], expected: int, timeout: float = 300.0) -> float:
     """Seconds until sportbot has finished ``expected`` tags (reaction added or skipped)."""
     started = time.perf_counter()
-    while (done := _tags_done(env)) < expected:
-        if time.perf_counter() - started > timeout:
-            raise SystemExit(f"sportbot finished {done} of {expected} tags in {timeout:.0f} s")
-        time.sleep(0.02)
+    with _database(env) as db:
+        while (done := _tags_done(db)) < expected:
+            if time.perf_counter() - started > timeout:
+                raise SystemExit(f"sportbot finished {done} of {expected} tags in {timeout:.0f} s")
+            time.sleep(0.02)
     return time.perf_counter() - started
 
 
-def _tags_done(env: dict[str, str]) -> int:
-    """Tags in sportbot's database with their reaction added, skipped or failed."""
-    from sqlalchemy import func, select
-
+@contextlib.contextmanager
+def _database(env: dict[str, str]):
+    """sportbot's database, read from this process (closed afterwards)."""
     from training.config import Settings
     from training.db import connect
-    from training.feedback import PENDING, QUEUED
-    from training.schema import Tag
 
     db = connect(Settings.from_env(env), migrate=False)
     try:
-        with db.session() as session:
-            return session.scalar(
-                select(func.count()).select_from(Tag).where(Tag.status.not_in([QUEUED, PENDING]))
-            )
+        yield db
     finally:
         db.engine.dispose()
+
+
+def _tags_done(db) -> int:
+    """Tags with their reaction added, skipped or failed."""
+    from sqlalchemy import func, select
+
+    from training.feedback import PENDING, QUEUED
+    from training.schema import Tag
+
+    with db.session() as session:
+        return session.scalar(
+            select(func.count()).select_from(Tag).where(Tag.status.not_in([QUEUED, PENDING]))
+        )
 
 
 def _report(results: dict[tuple[str, str], list[_Result]], args: argparse.Namespace) -> int:

@@ -7,14 +7,24 @@ is told to wait, every thread calling that method waits until the same
 moment (``pace`` before a call, the retry handler after a 429). Without
 that, threads woken by their own timers take each other's slots and one of
 them can run out of retries during a burst of tags.
+
+Connections are kept open (``KeepAliveWebClient``): slack_sdk's WebClient
+opens a new connection, and against slack.com a new TLS handshake, for every
+call, and a burst of tags is hundreds of calls.
 """
 
 from __future__ import annotations
 
+import http.client
+import io
 import random
+import select
+import socket
 import threading
 import time
 from typing import Any
+from urllib.error import HTTPError, URLError
+from urllib.request import Request
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -72,9 +82,79 @@ def _method(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
 
 
+class KeepAliveWebClient(WebClient):
+    """A WebClient that keeps its connections to Slack open between calls.
+
+    Only the transport differs: each thread keeps one connection per host and
+    sends the request slack_sdk built through it, with the same standard
+    library (``http.client``) and the same errors that ``urllib.request``,
+    which WebClient uses, would raise: ``HTTPError`` for 4xx/5xx (so a 429 goes
+    to the rate-limit handler), ``URLError`` when no connection can be made,
+    ``RemoteDisconnected`` or ``ConnectionResetError`` when one breaks. So
+    slack_sdk's retry handlers, and ours, work unchanged. With a proxy it
+    falls back to WebClient's own transport.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._connections = threading.local()
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        if self.proxy or req.type not in ("http", "https"):
+            return super()._perform_urllib_http_request_internal(url, req)
+        connection = self._connection(req.type, req.host)
+        try:
+            connection.request(
+                "POST", req.selector, body=req.data, headers=dict(req.header_items())
+            )
+        except OSError as error:  # as urllib: nothing was answered, so it may be sent again
+            connection.close()
+            raise URLError(error) from error
+        try:
+            response = connection.getresponse()
+            body = response.read()
+        except BaseException:
+            connection.close()
+            raise
+        if response.status >= 400:
+            raise HTTPError(url, response.status, response.reason, response.msg, io.BytesIO(body))
+        if response.msg.get_content_type() != "application/gzip":  # admin.analytics.getFile
+            body = body.decode(response.msg.get_content_charset() or "utf-8")
+        return {"status": response.status, "headers": response.msg, "body": body}
+
+    def _connection(self, scheme: str, host: str) -> http.client.HTTPConnection:
+        """This thread's connection to ``host``, closed first when the server has
+        closed it (Slack closes idle connections); http.client reopens it on use."""
+        by_host: dict[tuple[str, str], http.client.HTTPConnection] = vars(
+            self._connections
+        ).setdefault("by_host", {})
+        connection = by_host.get((scheme, host))
+        if connection is None:
+            if scheme == "https":
+                connection = http.client.HTTPSConnection(
+                    host, timeout=self.timeout, context=self.ssl
+                )
+            else:
+                connection = http.client.HTTPConnection(host, timeout=self.timeout)
+            by_host[(scheme, host)] = connection
+        elif connection.sock is not None and _readable(connection.sock):
+            # Readable before we asked anything: the server's end of file.
+            connection.close()
+        return connection
+
+
+def _readable(sock: socket.socket) -> bool:
+    if hasattr(select, "poll"):  # any descriptor number, unlike select()
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([sock], [], [], 0)[0])
+
+
 def make_client(slack: SlackSettings, *, timeout: int = 10) -> WebClient:
-    """A WebClient on ``slack.api_url`` with connection, rate-limit and server-error retries."""
-    return WebClient(
+    """A WebClient on ``slack.api_url`` with connection, rate-limit and server-error retries,
+    keeping its connections open."""
+    return KeepAliveWebClient(
         token=slack.bot_token,
         base_url=slack.api_url,
         timeout=timeout,

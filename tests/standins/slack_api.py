@@ -37,6 +37,7 @@ class Call:
     headers: dict[str, str]
     response: dict[str, Any] | None = None  # what the stand-in answered
     at: float = field(default_factory=time.monotonic)
+    peer: tuple[str, int] | None = None  # the client's address: which connection it came on
 
 
 @dataclass
@@ -58,7 +59,11 @@ class SlackStandIn:
         self._ts = itertools.count(1)
         self.reactions: set[tuple[str, str, str]] = set()  # (channel, ts, name) now on
         self._limits: dict[str, tuple[int, float, collections.deque[float]]] = {}
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        # Close every connection after answering, without saying so, as a server
+        # closes connections that stay idle; ``connections_closed`` counts them.
+        self.close_connections = False
+        self.connections_closed = 0
+        self.server = _Server(self)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -156,8 +161,14 @@ class SlackStandIn:
         body = {"ok": False, "error": "ratelimited"}
         return _Fault(429, body, {"Retry-After": str(wait)}, None)
 
-    def _record(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> Call:
-        call = Call(method, params, headers)
+    def _record(
+        self,
+        method: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        peer: tuple[str, int] | None = None,
+    ) -> Call:
+        call = Call(method, params, headers, peer=peer)
         with self._lock:
             self.calls.append(call)
         return call
@@ -216,9 +227,23 @@ class SlackStandIn:
         return {"ok": True}
 
 
+class _Server(ThreadingHTTPServer):
+    def __init__(self, standin: SlackStandIn) -> None:
+        super().__init__(("127.0.0.1", 0), _handler(standin))
+        self.standin = standin
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)  # the socket is closed now
+        with self.standin._lock:
+            self.standin.connections_closed += 1
+
+
 def _handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle's algorithm on, a
+        # keep-alive client would wait ~40 ms (delayed ACK) for every body.
+        disable_nagle_algorithm = True
 
         def log_message(self, *args: object) -> None:  # keep test output quiet
             pass
@@ -236,7 +261,7 @@ def _handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
                 standin._record("response_url", params, headers)
                 return self._send(200, b"ok", "text/plain")
             method = self.path.removeprefix("/api/").split("?")[0]
-            call = standin._record(method, params, headers)
+            call = standin._record(method, params, headers, self.client_address)
             fault = standin._rate_limited(method) or standin._fault(method)
             if fault is not None:
                 call.response = fault.body
@@ -257,6 +282,8 @@ def _handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
+            if standin.close_connections:
+                self.close_connection = True
 
     return Handler
 

@@ -365,8 +365,9 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         every stage's weight for it, then its idf. A text touches a few hundred
         scattered features; with a feature's numbers on one cache line it costs
         one memory read instead of one per stage plus one for the idf. In a busy
-        web process, where the cache holds other work, that is most of the time
-        of classifying one message (0.29 ms became ~0.1 ms)."""
+        web process the cache holds other work, and those reads are most of the
+        time of classifying one message: with the cache emptied before each
+        message, 0.29 ms became 0.20 ms (0.06 ms with a warm cache)."""
         cached = self.__dict__.get("_arrays")
         if cached is None:
             stages = (self.sport_model_, self.post_sport_model_, self.kind_model_)

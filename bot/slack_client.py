@@ -93,6 +93,10 @@ class KeepAliveWebClient(WebClient):
     ``RemoteDisconnected`` or ``ConnectionResetError`` when one breaks. So
     slack_sdk's retry handlers, and ours, work unchanged. With a proxy it
     falls back to WebClient's own transport.
+
+    It carries the volume: the tagger's reactions, and anything using the app's
+    client. Bolt builds a plain WebClient for each request's listeners (sharing
+    our retry handlers), a call or two per request.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

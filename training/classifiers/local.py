@@ -17,6 +17,13 @@ Why this shape:
   test posts, baseball vs hockey). Sport-or-not for short chat stays an
   ``SGDClassifier(loss="log_loss")`` whose decision offset is a hyperparameter
   (the chat lines are too few and alike to fit one on).
+* A news post carries its thread in its Subject, and a reply stays in its
+  thread's group. The model remembers the label counts of the subjects it was
+  trained on (``thread_keys_``, ``thread_counts_``) and combines them with the
+  stages' probabilities as naive Bayes would (``thread_weight`` 1): on the test
+  posts 0.976 -> 0.982 for which-sport-or-other, and 0.986 -> 0.990 of other
+  groups' posts kept ``other``; in 5-fold cross-validation on the training posts
+  0.970 -> 0.972 and 0.982 -> 0.987. Chat messages have no Subject and are scored as before.
 
 ``predict_proba`` of one short text skips scikit-learn's per-call validation
 (most of its ~1 ms) and scores with dict counting plus a numpy dot over the
@@ -54,7 +61,7 @@ from training.classifiers.base import LABELS, MAX_TEXT_CHARS, TextClassifier
 from training.classifiers.nbsvm import NBLogisticRegression
 from training.errors import DataError, ModelFileError
 
-FORMAT_VERSION = 3  # 3: NB-LR stages (post_sport_model_, kind_model_)
+FORMAT_VERSION = 4  # 3: NB-LR stages (post_sport_model_, kind_model_); 4: thread memory
 OTHER = "other"
 ARTIFACT_SUFFIX = ".skops"
 # Texts up to this long are scored by the lean path one by one; longer texts
@@ -97,6 +104,7 @@ _HEADER = re.compile(
     re.IGNORECASE,
 )
 _REPLY = re.compile(r"^\s*(re|fwd?)\s*:\s*", re.IGNORECASE)
+_REPLIES = re.compile(r"^\s*((re|fwd?)\s*:\s*)+", re.IGNORECASE)
 
 
 def strip_headers(text: str) -> str:
@@ -105,18 +113,38 @@ def strip_headers(text: str) -> str:
     Only a block of two or more known header lines counts, so a chat message
     that starts "From: the kitchen" keeps its first line.
     """
+    lines, count = _header_block(text)
+    if count < 2:
+        return text
+    return "\n".join([*_subjects(lines[:count]), *lines[count:]])
+
+
+def thread_of(text: str) -> str | None:
+    """A news post's thread: its Subject without "Re:", lowercased, spaces folded.
+    None for anything without a block of news headers (chat messages)."""
+    lines, count = _header_block(text)
+    if count < 2:
+        return None
+    subjects = _subjects(lines[:count])
+    thread = " ".join(_REPLIES.sub("", subjects[0]).lower().split()) if subjects else ""
+    return thread or None
+
+
+def _header_block(text: str) -> tuple[list[str], int]:
+    """The text's first lines, and how many of them are known news headers in a row."""
     lines = text.split("\n", 40)
     count = 0
     while count < len(lines) - 1 and _HEADER.match(lines[count]):
         count += 1
-    if count < 2:
-        return text
-    subjects = [
+    return lines, count
+
+
+def _subjects(headers: list[str]) -> list[str]:
+    return [
         _REPLY.sub("", line.split(":", 1)[1].strip())
-        for line in lines[:count]
+        for line in headers
         if line[:8].lower() == "subject:"
     ]
-    return "\n".join([*subjects, *lines[count:]])
 
 
 class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
@@ -149,6 +177,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         kind_C: float = 30.0,  # noqa: N803
         nb_alpha: float = 1.0,
         other_recall: float = 0.965,
+        thread_weight: float = 1.0,
         short_offset: float = 0.0,
         short_weight: float = 3.0,
         max_chars: int = 1_500,
@@ -163,6 +192,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         self.kind_C = kind_C
         self.nb_alpha = nb_alpha
         self.other_recall = other_recall
+        self.thread_weight = thread_weight
         self.short_offset = short_offset
         self.short_weight = short_weight
         self.max_chars = max_chars
@@ -185,6 +215,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         short = np.array(short)
         self._fit_sport_stage(features, y, short)
         self._fit_kind_stage(features, y, short)
+        self.thread_keys_, self.thread_counts_ = self._thread_counts(texts, y)
         self.metadata_ = {
             "format_version": FORMAT_VERSION,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -294,8 +325,49 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
             random_state=self.random_state,
         )
 
-    def _compose(self, sport_score: float | None, kind_scores: np.ndarray | None, short: bool):
-        """Class probabilities in ``classes_`` order from the stages' raw scores."""
+    def _thread_counts(self, texts: Sequence[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The training threads (sorted), and each one's label counts in ``classes_``
+        order. Arrays, not a dict: the artifact loads them in one read each."""
+        column = {label: i for i, label in enumerate(self.classes_)}
+        threads: dict[str, np.ndarray] = {}
+        for text, label in zip(texts, y, strict=True):
+            thread = thread_of(text)
+            if thread is not None:
+                counts = threads.setdefault(thread, np.zeros(len(self.classes_), np.int64))
+                counts[column[label]] += 1
+        keys = sorted(threads)
+        counts = np.array([threads[key] for key in keys], np.int64)
+        return np.array(keys, dtype=str), counts.reshape(len(keys), len(self.classes_))
+
+    def _thread_prior(self, text: str) -> np.ndarray | None:
+        """How a training thread with this post's Subject was labelled: add-one smoothed
+        label shares raised to ``thread_weight``; None when there is no such thread."""
+        if not self.thread_weight:
+            return None
+        thread = thread_of(text)
+        row = self._thread_rows().get(thread) if thread is not None else None
+        if row is None:
+            return None
+        counts = self.thread_counts_[row] + 1.0
+        return (counts / counts.sum()) ** self.thread_weight
+
+    def _thread_rows(self) -> dict[str, int]:
+        # Built once per process from the saved arrays, never saved itself.
+        cached = self.__dict__.get("_threads")
+        if cached is None:
+            cached = {str(key): row for row, key in enumerate(self.thread_keys_)}
+            self.__dict__["_threads"] = cached
+        return cached
+
+    def _compose(
+        self,
+        sport_score: float | None,
+        kind_scores: np.ndarray | None,
+        short: bool,
+        thread: np.ndarray | None = None,
+    ):
+        """Class probabilities in ``classes_`` order from the stages' raw scores
+        and the post's thread prior (``_thread_prior``)."""
         p_sport = 1.0
         if sport_score is not None:
             p_sport = float(expit(sport_score + self.sport_offsets_[0 if short else 1]))
@@ -304,6 +376,9 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         proba[np.searchsorted(self.classes_, self.kinds_)] = p_sport * kind
         if len(self.kinds_) < len(self.classes_):
             proba[np.searchsorted(self.classes_, OTHER)] = 1.0 - p_sport
+        if thread is not None:
+            proba *= thread
+            proba /= proba.sum()
         return proba
 
     # ----- the two scoring paths -------------------------------------------
@@ -329,6 +404,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
                     None if sport is None else sport[i],
                     None if kind is None else kind[i],
                     short[i],
+                    self._thread_prior(texts[i]),
                 )
                 for i in range(len(prepared))
             ]
@@ -338,6 +414,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         """``_full_proba([text])[0]`` without scikit-learn's validation."""
         table, intercept = self._lean_arrays()
         counts: dict[int, int] = {}
+        thread = self._thread_prior(text)
         text, short = self._split(text)
         for offset, size, analyzer in self._lean_analyzers():
             for token in analyzer(text):
@@ -358,6 +435,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
             scores[0 if short else 1] if stage_a else None,
             scores[stage_a:] if self.kind_model_ is not None else None,
             short,
+            thread,
         )
 
     def _lean_arrays(self) -> tuple[np.ndarray, np.ndarray]:
@@ -391,15 +469,14 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
             self.__dict__["_analyzers"] = cached
         return cached
 
+    _CACHES = ("_analyzers", "_arrays", "_threads")
+
     def _reset_lean(self) -> None:
-        self.__dict__.pop("_analyzers", None)
-        self.__dict__.pop("_arrays", None)
+        for cache in self._CACHES:
+            self.__dict__.pop(cache, None)
 
     def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state.pop("_analyzers", None)
-        state.pop("_arrays", None)
-        return state
+        return {key: value for key, value in self.__dict__.items() if key not in self._CACHES}
 
     # ----- building blocks -------------------------------------------------
 
@@ -543,7 +620,10 @@ def _checked(model: object, path: Path) -> LocalModel:
     if not isinstance(model, LocalModel) or not hasattr(model, "pipeline_"):
         raise ModelFileError(f"Model file {path} does not hold a fitted LocalModel.")
     version = model.metadata_.get("format_version")
-    if version != FORMAT_VERSION:
+    if version == 3:  # from before thread memory: it scores as it did
+        model.thread_weight = 0.0
+        model.thread_keys_, model.thread_counts_ = np.array([], dtype=str), np.zeros((0, 0))
+    elif version != FORMAT_VERSION:
         raise ModelFileError(
             f"Model file {path} has format version {version}; this sportbot reads "
             f"{FORMAT_VERSION}. Retrain the local model."

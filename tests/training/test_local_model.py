@@ -171,6 +171,13 @@ def test_thread_of_is_a_posts_subject_without_re() -> None:
     assert thread_of("From: a@b.edu\nLines: 3\n\nno subject") is None
 
 
+def _refitless(model: LocalModel, **params: object) -> LocalModel:
+    """A copy of the fitted ``model`` with other scoring parameters, not refitted."""
+    copy = clone(model).set_params(**params)
+    copy.__dict__.update({k: v for k, v in model.__dict__.items() if k.endswith("_")})
+    return copy
+
+
 def _post(subject: str, body: str) -> str:
     return f"From: fan@example.edu\nSubject: {subject}\nLines: 4\n\n{body}"
 
@@ -192,8 +199,7 @@ def test_a_reply_in_a_known_thread_leans_to_its_label(threaded: LocalModel) -> N
     reply = _post("Re: Trade  TALK", "goalie puck rink pitcher")
     stranger = _post("Something else", "goalie puck rink pitcher")
     with_thread = threaded.predict_proba([reply])[0]
-    without = clone(threaded).set_params(thread_weight=0.0)
-    without.__dict__.update({k: v for k, v in threaded.__dict__.items() if k.endswith("_")})
+    without = _refitless(threaded, thread_weight=0.0)
     plain = without.predict_proba([reply])[0]
     column = {label: i for i, label in enumerate(threaded.classes_)}
     baseball, hockey, other = column["baseball"], column["hockey"], column["other"]
@@ -251,16 +257,14 @@ def test_a_version_3_artifact_loads_and_scores_as_before(
     threaded: LocalModel, tmp_path: Path
 ) -> None:
     """Models saved before thread memory keep working after an upgrade, unchanged."""
-    old = clone(threaded)
-    old.__dict__.update({k: v for k, v in threaded.__dict__.items() if k.endswith("_")})
+    old = _refitless(threaded)
     old.metadata_ = {**threaded.metadata_, "format_version": 3}
     for name in ("thread_weight", "thread_keys_", "thread_counts_"):
         del old.__dict__[name]
     loaded = load(save(old, tmp_path))
     assert loaded.thread_weight == 0.0
     reply = _post("Re: trade talk", "goalie puck rink pitcher")
-    expected = clone(threaded).set_params(thread_weight=0.0)
-    expected.__dict__.update({k: v for k, v in threaded.__dict__.items() if k.endswith("_")})
+    expected = _refitless(threaded, thread_weight=0.0)
     np.testing.assert_allclose(loaded.predict_proba([reply]), expected.predict_proba([reply]))
     assert not np.allclose(loaded.predict_proba([reply]), threaded.predict_proba([reply]))
 

@@ -1,4 +1,4 @@
-"""Global middleware: Slack's envelope types no listener sees, and redelivered events."""
+"""Global middleware: Slack's envelope types no listener sees, message events, redeliveries."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from slack_bolt.middleware import Middleware
 
 from bot import fastpath
 from bot.models import ModelSource
-from bot.tagging import ACCEPTED, Tagger
+from bot.tagging import QUEUED, Tagger
 from training.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,8 @@ NO_RETRY = {"x-slack-no-retry": "1"}
 
 class EnvelopeMiddleware(Middleware):
     """Answer app_rate_limited and duplicate deliveries with a 200 and stop there;
-    refuse a replayed command or interaction with a 401.
+    store message events for the tagger and answer them; refuse a replayed
+    command or interaction with a 401.
 
     Replays: Bolt accepts a signed request for 5 minutes, so a captured /sport
     retrain could be sent again. Events are already single-use through their
@@ -80,10 +81,15 @@ class EnvelopeMiddleware(Middleware):
             event = body.get("event") or {}
             if event.get("type") == "message" and self.tagger is not None:
                 # Stored as a queued tag (its own claim), a duplicate, or not to be tagged.
-                req.context[ACCEPTED] = self.tagger.accept(event)
-                # The listener only wakes a tagger thread: no need for a pool thread.
-                fastpath.run_next_listener_inline()
-                return next()
+                # All a message event needs before its ack: stored as a queued tag (its
+                # own claim), a duplicate, or not to be tagged; then this process's
+                # tagger, if it has one, looks at once. Answered here: Bolt's listener
+                # machinery (matching every listener, building keyword arguments, its
+                # runner) was a sixth of the ack's time, for a listener that only woke
+                # the tagger (bursts of 2000: 0.83 -> 0.94 of a bare Bolt app's rate).
+                if self.tagger.accept(event) == QUEUED:
+                    self.tagger.wake()
+                return BoltResponse(status=200, body="")
             if event_id and not self.feedback.claim_event(event_id):
                 log.info("Event %s already handled: duplicate delivery ignored", event_id)
                 return BoltResponse(status=200, body="", headers=dict(NO_RETRY))

@@ -66,8 +66,6 @@ STATUS_BATCH_WAIT = 0.05
 # What ``Tagger.accept`` says of a message event.
 IGNORED = "ignored"  # not a person's new message in a tagged channel
 DUPLICATE = "duplicate"  # stored already: a redelivery
-# The key under which the middleware hands ``accept``'s answer to the message listener.
-ACCEPTED = "sportbot_accepted"
 
 # Subtypes that are a person's new message; edits, deletions, joins, bot posts are not.
 TAGGABLE_SUBTYPES = {None, "thread_broadcast", "file_share"}

@@ -5,14 +5,11 @@ from typing import Any
 from slack_bolt import App
 
 from bot.listeners.events.app_home import app_home_opened
-from bot.listeners.events.messages import message_posted
 from bot.listeners.events.reactions import reaction_added
 from bot.listeners.wiring import bind
 
 
 def register(app: App, **collaborators: Any) -> None:
-    # app.event("message") matches every subtype (app.message() would leave edits,
-    # deletions and joins unhandled, answered 404 and retried by Slack).
-    app.event("message")(bind(message_posted, collaborators))
+    # Message events never reach a listener: bot.middleware stores them and answers.
     app.event("reaction_added")(bind(reaction_added, collaborators))
     app.event("app_home_opened")(bind(app_home_opened, collaborators))

@@ -80,7 +80,6 @@ class EnvelopeMiddleware(Middleware):
         if kind == "event_callback":
             event = body.get("event") or {}
             if event.get("type") == "message" and self.tagger is not None:
-                # Stored as a queued tag (its own claim), a duplicate, or not to be tagged.
                 # All a message event needs before its ack: stored as a queued tag (its
                 # own claim), a duplicate, or not to be tagged; then this process's
                 # tagger, if it has one, looks at once. Answered here: Bolt's listener

@@ -22,6 +22,7 @@ import select
 import socket
 import threading
 import time
+import weakref
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.request import Request
@@ -141,6 +142,8 @@ class KeepAliveWebClient(WebClient):
             else:
                 connection = http.client.HTTPConnection(host, timeout=self.timeout)
             by_host[(scheme, host)] = connection
+            # Closed when its thread is gone (or at exit), not left to the collector.
+            weakref.finalize(threading.current_thread(), connection.close)
         elif connection.sock is not None and _readable(connection.sock):
             # Readable before we asked anything: the server's end of file.
             connection.close()

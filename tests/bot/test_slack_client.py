@@ -44,13 +44,20 @@ def test_a_plain_web_client_opens_a_connection_per_call(slack_api):
 
 
 def test_each_thread_has_a_connection_of_its_own(client, slack_api):
-    threads = [threading.Thread(target=_add, args=(client, n)) for n in range(3)]
+    def add_twice(n: int) -> None:
+        _add(client, 2 * n)
+        _add(client, 2 * n + 1)
+
+    threads = [threading.Thread(target=add_twice, args=(n,)) for n in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    _add(client, 3)  # this thread's own
-    assert len({call.peer for call in slack_api.calls_to("reactions.add")}) == 4
+    add_twice(3)  # this thread's own
+    calls = slack_api.calls_to("reactions.add")
+    assert len(calls) == 8
+    # Four threads, four connections: each thread's two calls shared one.
+    assert len({call.peer for call in calls}) == 4
 
 
 def test_a_connection_the_server_closed_is_replaced_before_the_next_call(slack_api):

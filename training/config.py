@@ -59,7 +59,7 @@ class SlackSettings:
     # Where stored channel messages are classified and reacted to. "thread": in
     # each web process (Socket Mode always works this way). "process": in a tagger
     # process gunicorn's master starts beside its workers, so that tagging under
-    # sustained load does not share the worker's GIL (about 1.8x the ack rate) at
+    # sustained load does not share the worker's GIL (about 1.6x the ack rate) at
     # the cost of a second copy of the model in memory (about +250 MB).
     tagger: str = "thread"
     # Acknowledgements first: while messages keep arriving, the tagger lets them

@@ -228,7 +228,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
             "sport_offsets": [float(v) for v in self.sport_offsets_],
             "metrics": {},
         }
-        self._reset_lean()
+        self._reset_caches()
         return self
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -471,7 +471,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
 
     _CACHES = ("_analyzers", "_arrays", "_threads")
 
-    def _reset_lean(self) -> None:
+    def _reset_caches(self) -> None:
         for cache in self._CACHES:
             self.__dict__.pop(cache, None)
 
@@ -626,7 +626,7 @@ def _checked(model: object, path: Path) -> LocalModel:
     elif version != FORMAT_VERSION:
         raise ModelFileError(
             f"Model file {path} has format version {version}; this sportbot reads "
-            f"{FORMAT_VERSION}. Retrain the local model."
+            f"versions 3 to {FORMAT_VERSION}. Retrain the local model."
         )
     return model
 

@@ -81,10 +81,12 @@ def services(
     *,
     classifier: TextClassifier | None = None,
     retrain: RetrainFn | None = None,
+    lean: bool = False,
 ) -> dict[str, Any]:
-    """The collaborators listeners receive as keyword arguments."""
+    """The collaborators listeners receive as keyword arguments; ``lean``: local
+    models without scikit-learn, for a process that only tags (``ModelSource``)."""
     feedback = FeedbackStore(db)
-    models = ModelSource(settings, db, classifier)
+    models = ModelSource(settings, db, classifier, lean=lean)
     return {
         "settings": settings,
         "db": db,

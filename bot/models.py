@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 from dataclasses import dataclass
@@ -46,13 +47,17 @@ class ModelSource:
         classifier: TextClassifier | None = None,
         *,
         refresh_seconds: float = 2.0,
+        lean: bool = False,
     ) -> None:
         self.registry = ModelRegistry(db)
         self.db = db
         self._fixed = classifier
         self._settings = serving_settings(settings)
+        # lean: local models from their scoring arrays, without scikit-learn (the
+        # tagger process only classifies; ``load_classifier``).
+        self._loader = functools.partial(load_classifier, lean=lean)
         self._active = ActiveClassifier(
-            self.registry, self._settings, refresh_seconds=refresh_seconds
+            self.registry, self._settings, refresh_seconds=refresh_seconds, loader=self._loader
         )
         # The newest local model, kept loaded while an OpenAI model is active.
         self._fallback: tuple[str, TextClassifier] | None = None
@@ -122,7 +127,7 @@ class ModelSource:
         if newest is None or (self._fallback and self._fallback[0] == newest.id):
             return
         try:
-            self._fallback = (newest.id, load_classifier(newest, self._settings))
+            self._fallback = (newest.id, self._loader(newest, self._settings))
         except Exception:  # a broken artifact must not stop the OpenAI model serving
             log.exception("Could not load local model %s as the OpenAI fallback", newest.id)
 

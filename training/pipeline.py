@@ -33,7 +33,7 @@ from slack_sdk import WebClient
 from training import openai_jobs, webhooks
 from training import prepare as prep
 from training import report as reporting
-from training.classifiers import local
+from training.classifiers import local, scoring
 from training.classifiers.base import TextClassifier
 from training.collect import Collected, collect
 from training.config import DEFAULT_SEPARATOR, Settings
@@ -409,7 +409,11 @@ def fit_local(ctx: Context, run: RunInfo) -> Candidate:
 
     def artifact() -> dict[str, Any]:  # written only when the model is new
         path = local.save(model, ctx.settings.models_dir)
-        return {"artifact_path": str(path), "artifact_sha256": local.file_sha256(path)}
+        return {
+            "artifact_path": str(path),
+            "artifact_sha256": local.file_sha256(path),
+            "scorer_sha256": local.file_sha256(scoring.scorer_path(path)),
+        }
 
     fields = {
         "id": model.model_id,

@@ -38,6 +38,7 @@ class ModelInfo:
     system_message: str | None
     artifact_path: str | None
     artifact_sha256: str | None
+    scorer_sha256: str | None
     data_sha256: str | None
     metrics: dict[str, Any]
     status: str
@@ -73,6 +74,7 @@ class ModelRegistry:
         system_message: str | None = None,
         artifact_path: str | None = None,
         artifact_sha256: str | None = None,
+        scorer_sha256: str | None = None,
         data_sha256: str | None = None,
         metrics: dict[str, Any] | None = None,
         run_id: int | None = None,
@@ -88,6 +90,7 @@ class ModelRegistry:
             system_message=system_message,
             artifact_path=artifact_path,
             artifact_sha256=artifact_sha256,
+            scorer_sha256=scorer_sha256,
             data_sha256=data_sha256,
             metrics=metrics or {},
             status="candidate",
@@ -157,13 +160,22 @@ class ModelRegistry:
             return [ModelInfo.of(record) for record in records]
 
 
-def load_classifier(info: ModelInfo, settings: Settings) -> TextClassifier:
-    """The classifier behind a registry entry (local artifact or OpenAI model)."""
-    if info.backend == "local":
-        from training.classifiers import local
+def load_classifier(info: ModelInfo, settings: Settings, *, lean: bool = False) -> TextClassifier:
+    """The classifier behind a registry entry (local artifact or OpenAI model).
 
+    ``lean``: a local model whose scoring arrays are recorded is loaded from them
+    alone (``scoring.ScoredModel``: same answers, no scikit-learn in the process),
+    as the tagger process does; older local models load whole.
+    """
+    if info.backend == "local":
         if not info.artifact_path:
             raise NoModelError(f"Model {info.id} has no artifact file recorded.")
+        if lean and info.scorer_sha256:
+            from training.classifiers import scoring
+
+            return scoring.load(scoring.scorer_path(info.artifact_path), info.scorer_sha256)
+        from training.classifiers import local
+
         return local.load(info.artifact_path, expected_sha256=info.artifact_sha256)
     if info.backend == "openai":
         from training.classifiers.openai_model import OpenAIModel

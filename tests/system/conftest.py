@@ -52,7 +52,7 @@ def register_tiny_model(db: Any, directory: Path, *, flip: bool = False, promote
 
     ``db`` is a ``training.db.Database`` or a database URL.
     """
-    from training.classifiers import local
+    from training.classifiers import local, scoring
     from training.db import Database, make_engine
     from training.registry import ModelRegistry
 
@@ -71,6 +71,7 @@ def register_tiny_model(db: Any, directory: Path, *, flip: bool = False, promote
             labels=sorted(set(labels)),
             artifact_path=str(path),
             artifact_sha256=local.file_sha256(path),
+            scorer_sha256=local.file_sha256(scoring.scorer_path(path)),
             metrics={"accuracy": 0.9},
         )
         return registry.promote(info.id) if promote else info

@@ -32,6 +32,12 @@ def test_the_tagger_process_tags_and_follows_a_killed_master(
     assert web.client.event({**message, "text": "the goalie stopped the puck"}).status == 200
     [added] = slack.wait_for("reactions.add")  # the tagger process classified and reacted
     assert added.params["timestamp"] == ts
+    # It scored with the model's arrays alone: scikit-learn (~140 MB) never loaded.
+    [tagger] = _taggers_of(master)
+    libraries = Path(f"/proc/{tagger}/maps").read_text()
+    assert "numpy" in libraries
+    assert "/sklearn/" not in libraries
+    assert "/scipy/" not in libraries
 
     os.kill(master, signal.SIGKILL)
 

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from training import pipeline
 from training import prepare as prep
+from training.classifiers import scoring
 from training.collect import Collected
 from training.config import OpenAISettings, SlackSettings, TrainingSettings
 from training.errors import CostCapError, JobFailedError, RunInProgressError
@@ -298,6 +299,12 @@ def test_local_backend_shares_the_pipeline(settings, database) -> None:
     assert outcome.run.candidate_metrics["accuracy"] >= 0.9
     assert (outcome.folder / "confusion.png").exists()
     assert (outcome.folder / "report.json").exists()
+    # The tagger process scores with the arrays beside the artifact, checked by hash.
+    scorer = scoring.scorer_path(outcome.model.artifact_path)
+    assert outcome.model.scorer_sha256 == scoring.file_sha256(scorer)
+    lean = load_classifier(outcome.model, settings, lean=True)
+    assert isinstance(lean, scoring.ScoredModel)
+    assert lean.model_id == outcome.model.id
 
 
 @pytest.mark.e2e

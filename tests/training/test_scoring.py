@@ -1,0 +1,157 @@
+"""The numpy-only scoring path: same features and answers as the LocalModel it comes from."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction import FeatureHasher
+
+from tests.training.test_local_model import _SMALL, _post, _synthetic
+from training.classifiers import local, scoring
+from training.classifiers.local import LocalModel
+from training.errors import ModelFileError
+from training.registry import ModelRegistry, load_classifier
+
+REPO = Path(__file__).resolve().parents[2]
+# Text as Slack and news posts bring it: any letters, accents, emoji, odd spaces.
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",)) | st.sampled_from(" \t\n\u00a0\u2003éüﬁ"),
+    max_size=80,
+)
+
+
+@pytest.fixture(scope="module")
+def model() -> LocalModel:
+    texts, labels = _synthetic()
+    texts += [_post("Re: trade talk", "pitcher inning"), _post("trade talk", "bullpen")]
+    return LocalModel(**_SMALL).fit(texts, [*labels, "baseball", "baseball"])
+
+
+@pytest.fixture
+def saved(model: LocalModel, tmp_path: Path) -> tuple[Path, str]:
+    """(scorer file, its sha256) as ``local.save`` writes them."""
+    path = scoring.scorer_path(local.save(model, tmp_path))
+    return path, local.file_sha256(path)
+
+
+# ----- features, step by step against scikit-learn -----------------------------
+
+
+@pytest.mark.unit
+@settings(max_examples=200, deadline=None)
+@given(text=TEXT)
+def test_analyzers_make_scikit_learns_tokens(model: LocalModel, text: str) -> None:
+    words, chars = (v for _, v in model.pipeline_.named_steps["features"].transformer_list)
+    pattern = re.compile(words.token_pattern)
+    assert scoring.word_ngrams(text, pattern, words.ngram_range) == words.build_analyzer()(text)
+    assert scoring.char_wb_ngrams(text, chars.ngram_range) == chars.build_analyzer()(text)
+
+
+@pytest.mark.unit
+@settings(max_examples=200, deadline=None)
+@given(token=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12))
+def test_hash_column_is_feature_hashers(token: str) -> None:
+    hashed = FeatureHasher(2**12, input_type="string", alternate_sign=False).transform([[token]])
+    assert hashed.indices.tolist() == [scoring.hash_column(token, 2**12)]
+
+
+@pytest.mark.unit
+def test_strip_headers_keeps_subject_and_chat() -> None:
+    post = "From: a@b.edu\nSubject: Re: Leafs win\nLines: 3\n\nGreat game."
+    assert scoring.strip_headers(post) == "Leafs win\n\nGreat game."
+    assert scoring.strip_headers("From: the kitchen: free bagels") == (
+        "From: the kitchen: free bagels"
+    )
+
+
+@pytest.mark.unit
+def test_thread_of_is_a_posts_subject_without_re() -> None:
+    post = "From: a@b.edu\nSubject: Re: RE:  Jack   Morris\nLines: 3\n\nHe won."
+    assert scoring.thread_of(post) == "jack morris"
+    assert scoring.thread_of("From: the kitchen: free bagels") is None  # chat: no header block
+    assert scoring.thread_of("From: a@b.edu\nLines: 3\n\nno subject") is None
+
+
+# ----- the scorer file --------------------------------------------------------------
+
+
+PROBES = [
+    "pitcher threw a strikeout in the ninth inning",
+    "Le gardien a arrêté le puck! 🏒",
+    "deploy after lunch meeting",
+    _post("Re: trade talk", "goalie puck"),  # a known thread: its prior applies
+    _post("Unknown", "pitcher"),
+    "x" * 3000,
+]
+
+
+@pytest.mark.unit
+def test_scorer_file_answers_as_the_model(model: LocalModel, saved: tuple[Path, str]) -> None:
+    scored = scoring.load(*saved)
+    np.testing.assert_allclose(
+        scored.predict_proba(PROBES), model._full_proba(PROBES), rtol=0, atol=1e-9
+    )
+    prediction = scored.classify("the goalie stopped the puck")
+    assert prediction.model == model.model_id
+    assert prediction == model.classify("the goalie stopped the puck")
+    assert list(scored.classes_) == list(model.classes_)
+
+
+@pytest.mark.unit
+def test_loading_the_scorer_imports_no_scikit_learn(saved: tuple[Path, str]) -> None:
+    """What the tagger process saves: scikit-learn and scipy cost ~140 MB once imported."""
+    path, sha = saved
+    code = (
+        "import sys\n"
+        "from training.classifiers import scoring\n"
+        f"model = scoring.load({str(path)!r}, {sha!r})\n"
+        "print(model.classify('the goalie stopped the puck').label)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'skops'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split("\n")[:2] == ["hockey", "[]"]
+
+
+@pytest.mark.unit
+def test_changed_scorer_file_is_refused(saved: tuple[Path, str]) -> None:
+    path, sha = saved
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="changed or swapped"):
+        scoring.load(path, sha)
+    with pytest.raises(ModelFileError, match="does not exist"):
+        scoring.load(path.with_name("missing.scorer.npz"), sha)
+
+
+@pytest.mark.unit
+def test_a_file_of_pickled_objects_is_refused_without_running_them(tmp_path: Path) -> None:
+    """Even with its hash recorded: arrays of Python objects need pickle, which is off."""
+    path = tmp_path / "evil.scorer.npz"
+    np.savez(path, config=np.array([{"format": 1}], dtype=object))
+    with pytest.raises(ModelFileError, match="unreadable"):
+        scoring.load(path, local.file_sha256(path))
+
+
+@pytest.mark.unit
+def test_registry_loads_the_scorer_for_lean_processes(
+    model: LocalModel, saved: tuple[Path, str], database, settings
+) -> None:
+    path, sha = saved
+    artifact = path.with_name(f"{model.model_id}.skops")
+    registry = ModelRegistry(database)
+    fields = {"backend": "local", "labels": list(model.classes_), "artifact_path": str(artifact)}
+    with_scorer = registry.register(id="with", scorer_sha256=sha, **fields)
+    older = registry.register(id="older", **fields)  # saved before scorer files existed
+    assert isinstance(load_classifier(with_scorer, settings, lean=True), scoring.ScoredModel)
+    assert isinstance(load_classifier(with_scorer, settings), LocalModel)
+    assert isinstance(load_classifier(older, settings, lean=True), LocalModel)

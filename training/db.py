@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,10 @@ from training.config import Settings
 from training.errors import DatabaseUnavailableError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# How long a one-statement write waits for another process's SQLite write lock, and
+# how often it looks (``_SQLiteWrites.run``).
+BUSY_TIMEOUT = 30.0
+BUSY_RETRY = 0.0001
 _upgrade_lock = threading.Lock()
 
 
@@ -165,12 +171,26 @@ class _SQLiteWrites:
             proxy.detach()
             self._connection = proxy.dbapi_connection
             self._connection.isolation_level = None
-        try:
-            return self._connection.execute(sql, args).rowcount
-        except self.unreachable:
-            self._connection.close()  # a fresh one next time
-            self._connection = None
-            raise
+            # Our own wait for another process's write (below), not SQLite's.
+            self._connection.execute("PRAGMA busy_timeout = 0")
+        deadline = None
+        while True:
+            try:
+                return self._connection.execute(sql, args).rowcount
+            except self.unreachable as error:
+                if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY:
+                    # Another process (a tagger storing a batch) holds SQLite's one write
+                    # lock for a millisecond or so. SQLite's own busy handler sleeps 1, 2,
+                    # 5, 10... ms per try, and every request thread of this process
+                    # queues behind this one meanwhile; look again every 0.1 ms instead.
+                    now = time.monotonic()
+                    deadline = deadline or now + BUSY_TIMEOUT
+                    if now < deadline:
+                        time.sleep(BUSY_RETRY)
+                        continue
+                self._connection.close()  # a fresh one next time
+                self._connection = None
+                raise
 
 
 def _changed(result: CursorResult) -> int:

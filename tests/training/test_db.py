@@ -90,3 +90,36 @@ def test_a_refused_write_is_not_reported_as_an_unreachable_database(database):
     with pytest.raises(Exception, match=r"(?i)not[ -]null") as raised:
         database.write(database.insert_ignoring_duplicates(Tag.__table__), row)
     assert not isinstance(raised.value, DatabaseUnavailableError)
+
+
+def test_a_write_waits_out_another_process_holding_sqlites_write_lock(settings, monkeypatch):
+    """Another process's transaction (a tagger storing a batch) holds SQLite's one write
+    lock: the write waits for it in its own short steps, then lands."""
+    from training.db import connect
+
+    database = connect(settings)
+    other = make_engine(settings.db_url).raw_connection()  # another writer, as a process is
+    other.execute("BEGIN IMMEDIATE")  # takes the write lock now
+    insert_tag = database.insert_ignoring_duplicates(Tag.__table__)
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(database.write, insert_tag, _tag("8.1"))
+        with pytest.raises(TimeoutError):
+            waiting.result(timeout=0.3)  # still waiting for the lock
+        other.commit()
+        assert waiting.result(timeout=10) == 1
+    other.close()
+    assert _count(database, Tag) == 1
+
+    # A lock held past the wait is an unreachable database (503: Slack delivers again).
+    monkeypatch.setattr("training.db.BUSY_TIMEOUT", 0.2)
+    other = make_engine(settings.db_url).raw_connection()
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            refused = pool.submit(database.write, insert_tag, _tag("8.2"))
+            with pytest.raises(DatabaseUnavailableError, match="locked"):
+                refused.result(timeout=10)  # SQLite's own handler would wait 30 s
+    finally:
+        other.rollback()
+        other.close()
+    assert database.write(insert_tag, _tag("8.2")) == 1  # and it recovers

@@ -167,9 +167,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--kind", choices=["sport", "message", "both"], default="both")
     parser.add_argument(
         "--tagger",
-        choices=["thread", "process"],
-        default="thread",
-        help="SPORTBOT_TAGGER for sportbot: tag in the web worker, or in a process beside it",
+        choices=["process", "thread"],
+        default="process",
+        help="SPORTBOT_TAGGER for sportbot: tag in a process beside the worker (the "
+        "default), or in the worker",
     )
     parser.add_argument("--data", type=Path, default=None, help="20news-bydate.tar.gz")
     parser.add_argument(

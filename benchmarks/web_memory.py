@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--home", type=Path, default=None)
     parser.add_argument("--data", type=Path, default=None)
-    parser.add_argument("--tagger", choices=["thread", "process"], default="thread")
+    parser.add_argument("--tagger", choices=["process", "thread"], default="process")
     args = parser.parse_args(argv)
     prepared = bench_environment(args.home, args.data, prefix="sportbot-mem-")
     if prepared is None:

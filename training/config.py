@@ -56,12 +56,14 @@ class SlackSettings:
     # Tags a killed web process left pending are finished by the next start once
     # they are this old (younger ones may still belong to a live process).
     pending_grace_seconds: float = 120.0
-    # Where stored channel messages are classified and reacted to. "thread": in
-    # each web process (Socket Mode always works this way). "process": in a tagger
-    # process gunicorn's master starts beside its workers, so that tagging under
-    # sustained load does not share the worker's GIL (about 1.6x the ack rate) at
-    # the cost of a second copy of the model in memory (about +250 MB).
-    tagger: str = "thread"
+    # Where stored channel messages are classified and reacted to. "process": in a
+    # tagger process gunicorn's master starts beside its workers, so that tagging
+    # does not share a worker's GIL with acknowledging (under sustained load about
+    # 1.6x the ack rate, README "Benchmarks"); it scores with the model's arrays
+    # alone, without scikit-learn (about +140 MB resident). "thread": in each web
+    # process, for the smallest memory. Socket Mode and a create_app() served
+    # without gunicorn's master always need "thread".
+    tagger: str = "process"
     # Acknowledgements first: while messages keep arriving, the tagger lets them
     # gather for up to this many seconds before it classifies and reacts (then it
     # works through the whole backlog). A lone message waits only ~50 ms. 0: at once.
@@ -176,7 +178,7 @@ class Settings:
                 pending_grace_seconds=env.float(
                     "SPORTBOT_PENDING_GRACE_SECONDS", 120.0, minimum=0.0
                 ),
-                tagger=env.choice("SPORTBOT_TAGGER", "thread", ("thread", "process")),
+                tagger=env.choice("SPORTBOT_TAGGER", "process", ("process", "thread")),
                 tag_delay_seconds=env.float(
                     "SPORTBOT_TAG_DELAY_SECONDS", 2.0, minimum=0.0, maximum=60.0
                 ),

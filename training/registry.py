@@ -9,6 +9,7 @@ no process needs a restart after a promotion.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from training.config import DEFAULT_SEPARATOR, Settings
 from training.db import Database
 from training.errors import NoModelError, RegistryError
 from training.schema import ModelRecord, utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,12 @@ def load_classifier(info: ModelInfo, settings: Settings, *, lean: bool = False) 
             from training.classifiers import scoring
 
             return scoring.load(scoring.scorer_path(info.artifact_path), info.scorer_sha256)
+        if lean:
+            log.info(
+                "Model %s was saved without its scoring arrays: loading it whole "
+                "(scikit-learn, ~140 MB more); a retrained model saves them",
+                info.id,
+            )
         from training.classifiers import local
 
         return local.load(info.artifact_path, expected_sha256=info.artifact_sha256)

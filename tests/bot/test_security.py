@@ -203,6 +203,7 @@ def test_tokens_and_secrets_never_reach_logs_or_answers(
         signing_secret=SIGNING,
         api_url=slack_api.url,
         admins=frozenset({ADMIN}),
+        tagger="thread",  # served in this process: no gunicorn master to start one
     )
     settings = bot_settings.with_changes(slack=slack, openai=openai_api.settings(timeout=0.5))
     bot = ServedBot(create_app(settings, db=database), slack_api, secret=SIGNING)

@@ -134,8 +134,8 @@ def test_two_taggers_on_one_queue_react_once_per_message(database, slack_api):
 
 
 def test_sportbot_tagger_setting_is_checked():
-    assert Settings.from_env({}).slack.tagger == "thread"
-    assert Settings.from_env({"SPORTBOT_TAGGER": "Process"}).slack.tagger == "process"
+    assert Settings.from_env({}).slack.tagger == "process"
+    assert Settings.from_env({"SPORTBOT_TAGGER": "Thread"}).slack.tagger == "thread"
     with pytest.raises(ConfigError, match="SPORTBOT_TAGGER"):
         Settings.from_env({"SPORTBOT_TAGGER": "cron"})
 

@@ -29,6 +29,8 @@ accesslog = None  # Slack retries are visible in the app's logs; no per-request 
 
 
 def on_starting(server: object) -> None:
+    from bot.serving import MASTER_TAGS
+
     try:
         settings = Settings.from_env()
         settings.slack.require("bot_token", "signing_secret")
@@ -36,6 +38,8 @@ def on_starting(server: object) -> None:
     except SportbotError as error:
         print(f"Error: {error}", file=sys.stderr, flush=True)
         sys.exit(1)
+    if settings.slack.tagger == "process":
+        os.environ[MASTER_TAGS] = "1"  # before any worker is forked: they inherit it
 
 
 def check_database(settings: Settings) -> None:

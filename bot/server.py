@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -124,7 +125,26 @@ def create_app(settings: Settings | None = None, **collaborators: Any) -> Router
     app = build_app(settings, db=db, **collaborators)
     # Runs in each gunicorn worker (no --preload), so the thread is not lost to a fork.
     app.sportbot["models"].start_refreshing()
-    if settings.slack.tagger == "thread":
+    if not _master_tags(settings):
         app.sportbot["tagger"].start(app.client)
     # else the tagger process gunicorn's master started (bot/gunicorn_conf.py) tags.
     return Router(app, db)
+
+
+def _master_tags(settings: Settings) -> bool:
+    """Whether gunicorn's master runs the tagger process for this worker. With
+    SPORTBOT_TAGGER=process but served some other way (gunicorn without
+    ``--config python:bot.gunicorn_conf``, another WSGI server), nothing would tag
+    the stored messages: this process tags them in a thread, and says so."""
+    from bot.serving import MASTER_TAGS
+
+    if settings.slack.tagger != "process":
+        return False
+    if os.environ.get(MASTER_TAGS):
+        return True
+    log.warning(
+        "SPORTBOT_TAGGER=process, but no tagger process was started for this app (serve "
+        "it with `sportbot serve` or gunicorn --config python:bot.gunicorn_conf): "
+        "tagging in this process instead"
+    )
+    return False

@@ -15,6 +15,9 @@ from training.config import Settings
 
 APP_FACTORY = "bot.server:create_app()"
 THREADS = 10
+# Set by gunicorn's master (bot/gunicorn_conf.py) when it runs the tagger process, for
+# the workers it forks: without it ``create_app`` tags in a thread of its own.
+MASTER_TAGS = "SPORTBOT_MASTER_TAGS"
 
 
 def gunicorn_argv(

@@ -61,8 +61,8 @@ class SlackSettings:
     # does not share a worker's GIL with acknowledging (under sustained load about
     # 1.6x the ack rate, README "Benchmarks"); it scores with the model's arrays
     # alone, without scikit-learn (about +140 MB resident). "thread": in each web
-    # process, for the smallest memory. Socket Mode and a create_app() served
-    # without gunicorn's master always need "thread".
+    # process, for the smallest memory. Socket Mode, and an app served without
+    # sportbot's gunicorn config (bot/server.py warns), tag in a thread either way.
     tagger: str = "process"
     # Acknowledgements first: while messages keep arriving, the tagger lets them
     # gather for up to this many seconds before it classifies and reacts (then it

@@ -159,3 +159,28 @@ def test_unhandled_event_type_still_gets_200(bot):
     }
 
     assert bot.event(event).status == 200
+
+
+def test_process_tagger_setting_without_gunicorns_master_tags_in_a_thread(
+    serve, bot_settings, registered_model, slack_api, caplog, monkeypatch
+):
+    """SPORTBOT_TAGGER=process (the default) counts on gunicorn's master to run the
+    tagger; an app served without it tags in a thread rather than leave messages queued."""
+    from bot.serving import MASTER_TAGS
+
+    settings = bot_settings.with_changes(
+        slack=dataclasses.replace(bot_settings.slack, tagger="process")
+    )
+    caplog.set_level(logging.WARNING)
+    alone = serve(settings=settings, classifier=FakeClassifier())
+    assert alone.message(BASEBALL, ts="300.1").status == 200
+    assert _settled(alone, "300.1").label == "baseball"
+    assert "no tagger process was started" in caplog.text
+    alone.close()  # its tagger thread would take the next message too
+
+    monkeypatch.setenv(MASTER_TAGS, "1")  # a worker of our gunicorn master: it tags
+    served = serve(settings=settings, classifier=FakeClassifier())
+    assert served.message(HOCKEY, ts="300.2").status == 200
+    time.sleep(0.5)  # this process has no tagger: the message waits for the master's
+    assert _tag(served, "300.2").status == "queued"
+    assert len(slack_api.calls_to("reactions.add")) == 1

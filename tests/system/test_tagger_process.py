@@ -38,6 +38,8 @@ def test_the_tagger_process_tags_and_follows_a_killed_master(
     assert "numpy" in libraries
     assert "/sklearn/" not in libraries
     assert "/scipy/" not in libraries
+    # The master told its worker it runs the tagger: the worker has none of its own.
+    assert "no tagger process was started" not in web.output()
 
     os.kill(master, signal.SIGKILL)
 

@@ -184,3 +184,12 @@ def test_process_tagger_setting_without_gunicorns_master_tags_in_a_thread(
     time.sleep(0.5)  # this process has no tagger: the message waits for the master's
     assert _tag(served, "300.2").status == "queued"
     assert len(slack_api.calls_to("reactions.add")) == 1
+
+
+def test_a_message_with_a_lone_surrogate_or_nul_is_stored_and_tagged(bot, slack_api, database):
+    """JSON can carry "\\ud800" and "\\u0000", which no database stores as sent."""
+    reply = bot.message("what a home run \ud800 by the \x00 batter", ts="400.1")
+
+    assert reply.status == 200
+    assert _settled(bot, "400.1").label == "baseball"
+    assert slack_api.wait_for("reactions.add")[0].params["timestamp"] == "400.1"

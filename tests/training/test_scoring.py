@@ -155,3 +155,17 @@ def test_registry_loads_the_scorer_for_lean_processes(
     assert isinstance(load_classifier(with_scorer, settings, lean=True), scoring.ScoredModel)
     assert isinstance(load_classifier(with_scorer, settings), LocalModel)
     assert isinstance(load_classifier(older, settings, lean=True), LocalModel)
+
+
+@pytest.mark.unit
+def test_a_lone_surrogate_is_an_error_or_an_answer_never_a_crash(
+    model: LocalModel, saved: tuple[Path, str]
+) -> None:
+    """JSON's "\\ud800" escapes make str no UTF-8 encoder takes; mmh3 5.3 crashed the
+    interpreter on one. Hashing raises as scikit-learn's does; classifying replaces it."""
+    with pytest.raises(UnicodeEncodeError):
+        scoring.hash_column("a\ud800", 2**12)
+    text = "the goalie \ud800 stopped the puck"
+    scored = scoring.load(*saved)
+    assert scored.classify(text) == model.classify(text)
+    assert model.classify(text).label in model.classes_

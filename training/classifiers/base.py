@@ -43,10 +43,20 @@ def clean_text(text: object) -> str:
         text = text.decode("utf-8", errors="replace")
     if not isinstance(text, str):
         raise ClassifyError(f"Expected text, got {type(text).__name__}.")
-    text = text.replace("\x00", " ")
+    text = valid_unicode(text.replace("\x00", " "))
     if not text.strip():
         raise ClassifyError("Nothing to classify: the text is empty.")
     return text[:MAX_TEXT_CHARS]
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` with lone surrogates (which JSON's "\\ud800" escapes can make, and which
+    no UTF-8 encoder, database or hasher takes) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 class TextClassifier:

@@ -145,7 +145,9 @@ def char_wb_ngrams(text: str, ngrams: tuple[int, int]) -> list[str]:
 
 def hash_column(token: str, size: int) -> int:
     """``FeatureHasher``'s column of a token: abs(signed MurmurHash3 of its UTF-8) % size."""
-    h = mmh3.hash(token, 0, True)
+    # Bytes, not the str: mmh3 5.3 crashes the interpreter on a str holding a lone
+    # surrogate; encoding first raises UnicodeEncodeError as scikit-learn does.
+    h = mmh3.hash(token.encode("utf-8"), 0, True)
     if h == -2147483648:  # abs() of int32's minimum overflows in scikit-learn's C
         return (2147483647 - (size - 1)) % size
     return abs(h) % size

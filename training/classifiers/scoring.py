@@ -224,7 +224,7 @@ class Scorer:
     token_pattern: str
     char_ngrams: tuple[int, int]
     max_chars: int
-    _threads: dict[str, int] | None = field(default=None, repr=False)
+    _threads: dict[str, int] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._tokens = re.compile(self.token_pattern)

@@ -81,12 +81,10 @@ def services(
     *,
     classifier: TextClassifier | None = None,
     retrain: RetrainFn | None = None,
-    lean: bool = False,
 ) -> dict[str, Any]:
-    """The collaborators listeners receive as keyword arguments; ``lean``: local
-    models without scikit-learn, for a process that only tags (``ModelSource``)."""
+    """The collaborators listeners receive as keyword arguments."""
     feedback = FeedbackStore(db)
-    models = ModelSource(settings, db, classifier, lean=lean)
+    models = ModelSource(settings, db, classifier)
     return {
         "settings": settings,
         "db": db,

@@ -47,15 +47,14 @@ class ModelSource:
         classifier: TextClassifier | None = None,
         *,
         refresh_seconds: float = 2.0,
-        lean: bool = False,
     ) -> None:
         self.registry = ModelRegistry(db)
         self.db = db
         self._fixed = classifier
         self._settings = serving_settings(settings)
-        # lean: local models from their scoring arrays, without scikit-learn (the
-        # tagger process only classifies; ``load_classifier``).
-        self._loader = functools.partial(load_classifier, lean=lean)
+        # The bot only classifies: a local model loads as its scoring arrays, without
+        # scikit-learn (~140 MB a process; ``load_classifier``). Same answers.
+        self._loader = functools.partial(load_classifier, lean=True)
         self._active = ActiveClassifier(
             self.registry, self._settings, refresh_seconds=refresh_seconds, loader=self._loader
         )

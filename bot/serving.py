@@ -87,9 +87,7 @@ def run_tagger(settings: Settings, *, parent: int | None = None, niceness: int =
     if niceness:
         os.nice(niceness)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # Lean: the tagger only classifies, and scikit-learn's ~140 MB would double
-    # the model's cost in memory (training.classifiers.scoring).
-    collaborators = services(settings, connect(settings), lean=True)
+    collaborators = services(settings, connect(settings))
     collaborators["models"].start_refreshing()
     tagger = collaborators["tagger"]
     signal.signal(signal.SIGTERM, lambda *_: tagger.stop())

@@ -59,10 +59,10 @@ class SlackSettings:
     # Where stored channel messages are classified and reacted to. "process": in a
     # tagger process gunicorn's master starts beside its workers, so that tagging
     # does not share a worker's GIL with acknowledging (under sustained load about
-    # 1.6x the ack rate, README "Benchmarks"); it scores with the model's arrays
-    # alone, without scikit-learn (about +140 MB resident). "thread": in each web
-    # process, for the smallest memory. Socket Mode, and an app served without
-    # sportbot's gunicorn config (bot/server.py warns), tag in a thread either way.
+    # 1.6x the ack rate, README "Benchmarks"), for about 140 MB more resident
+    # memory. "thread": in each web process, for the smallest memory. Socket Mode,
+    # and an app served without sportbot's gunicorn config (bot/server.py warns),
+    # tag in a thread either way.
     tagger: str = "process"
     # Acknowledgements first: while messages keep arriving, the tagger lets them
     # gather for up to this many seconds before it classifies and reacts (then it

@@ -180,7 +180,7 @@ def load_classifier(info: ModelInfo, settings: Settings, *, lean: bool = False) 
         if lean:
             log.info(
                 "Model %s was saved without its scoring arrays: loading it whole "
-                "(scikit-learn, ~140 MB more); a retrained model saves them",
+                "(scikit-learn, ~140 MB more); a model trained on new data saves them",
                 info.id,
             )
         from training.classifiers import local

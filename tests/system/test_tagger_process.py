@@ -32,18 +32,30 @@ def test_the_tagger_process_tags_and_follows_a_killed_master(
     assert web.client.event({**message, "text": "the goalie stopped the puck"}).status == 200
     [added] = slack.wait_for("reactions.add")  # the tagger process classified and reacted
     assert added.params["timestamp"] == ts
-    # It scored with the model's arrays alone: scikit-learn (~140 MB) never loaded.
+    # Tagger and worker score with the model's arrays alone: scikit-learn and scipy
+    # (~140 MB a process) are never loaded.
     [tagger] = _taggers_of(master)
-    libraries = Path(f"/proc/{tagger}/maps").read_text()
-    assert "numpy" in libraries
-    assert "/sklearn/" not in libraries
-    assert "/scipy/" not in libraries
+    [worker] = [pid for pid in _children(master) if pid != tagger]
+    assert "confident" in web.client.command("the goalie stopped the puck").text
+    for pid in (tagger, worker):
+        libraries = Path(f"/proc/{pid}/maps").read_text()
+        assert "numpy" in libraries
+        assert "/sklearn/" not in libraries
+        assert "/scipy/" not in libraries
     # The master told its worker it runs the tagger: the worker has none of its own.
     assert "no tagger process was started" not in web.output()
 
     os.kill(master, signal.SIGKILL)
 
     poll(lambda: not _taggers_of(master), timeout=15)
+
+
+def _children(pid: int) -> list[int]:
+    return [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
 
 
 def _taggers_of(master: int) -> list[int]:

@@ -26,8 +26,11 @@ Why this shape:
   0.970 -> 0.972 and 0.982 -> 0.987. Chat messages have no Subject and are scored as before.
 
 ``predict_proba`` of one short text skips scikit-learn's per-call validation
-(most of its ~1 ms) and scores with dict counting plus a numpy dot over the
-same fitted arrays; ``tests/training/test_local_model.py`` checks both paths agree.
+(most of its ~1 ms): ``scorer()`` holds the fitted arrays, and
+``training.classifiers.scoring`` scores with dict counting plus a numpy dot.
+``save`` writes those arrays beside the artifact, so the Slack app's processes
+score without importing scikit-learn at all; ``tests/training/test_scoring.py``
+checks both paths agree.
 
 Artifacts are ``skops`` files (never pickle) loaded against an explicit list of
 trusted types, with a metadata block and a sha256 the registry records.

@@ -426,6 +426,14 @@ def fit_local(ctx: Context, run: RunInfo) -> Candidate:
     return Candidate(model, fields, artifact)
 
 
+def add_scorer(registry: ModelRegistry, info: ModelInfo, model: Any) -> ModelInfo:
+    """Give an entry saved before scoring arrays existed its ``.scorer.npz``, from this
+    fit of the same data (same id), so the Slack app's processes load it without
+    scikit-learn (``load_classifier(lean=True)``)."""
+    path = scoring.scorer_path(info.artifact_path)
+    return registry.set_scorer(info.id, scoring.save(model.scorer(), path))
+
+
 def openai_candidate(ctx: Context, run: RunInfo, job: Any) -> Candidate:
     """The fine-tuned model as a classifier, with the labels and separator it learned."""
     from training.classifiers.openai_model import OpenAIModel
@@ -482,6 +490,8 @@ def judge_and_finish(
         )
     elif info.run_id != run.id:  # the local model, trained on the very same data before
         ctx.say(f"{info.id} was registered before (same data); keeping that entry.")
+        if info.backend == "local" and info.artifact_path and not info.scorer_sha256:
+            info = add_scorer(registry, info, candidate.classifier)
     if info.run_id == run.id and info.status == "candidate":
         # Also reached on resume after a crash between register and promote.
         ctx.say(f"Promotion: {'yes' if decision.promote else 'no'} ({decision.reason}).")

@@ -132,6 +132,15 @@ class ModelRegistry:
                 "Another process promoted a model at the same moment; run the promotion again."
             ) from None
 
+    def set_scorer(self, model_id: str, scorer_sha256: str) -> ModelInfo:
+        """Record the hash of a local model's scoring arrays, saved after it was registered."""
+        with self.db.session() as session:
+            record = session.get(ModelRecord, model_id)
+            if record is None:
+                raise NoModelError(f"No model {model_id!r} in the registry.")
+            record.scorer_sha256 = scorer_sha256
+            return ModelInfo.of(record)
+
     def set_metrics(self, model_id: str, metrics: dict[str, Any]) -> None:
         with self.db.session() as session:
             record = session.get(ModelRecord, model_id)
@@ -180,7 +189,7 @@ def load_classifier(info: ModelInfo, settings: Settings, *, lean: bool = False) 
         if lean:
             log.info(
                 "Model %s was saved without its scoring arrays: loading it whole "
-                "(scikit-learn, ~140 MB more); a model trained on new data saves them",
+                "(scikit-learn, ~140 MB more); retraining (`sportbot train`) saves them",
                 info.id,
             )
         from training.classifiers import local

@@ -8,6 +8,7 @@ import json
 import pandas as pd
 import pytest
 from slack_sdk import WebClient
+from sqlalchemy import update
 
 from training import pipeline
 from training import prepare as prep
@@ -18,6 +19,7 @@ from training.errors import CostCapError, JobFailedError, RunInProgressError
 from training.pipeline import RunRequest
 from training.registry import ModelRegistry, load_classifier
 from training.runs import RunStore
+from training.schema import ModelRecord
 from training.train import train, train_local
 
 TEAMS_B = ["Yankees", "Red Sox", "Dodgers", "Mets", "Cubs", "Giants", "Astros", "Braves"]
@@ -305,6 +307,25 @@ def test_local_backend_shares_the_pipeline(settings, database) -> None:
     lean = load_classifier(outcome.model, settings, lean=True)
     assert isinstance(lean, scoring.ScoredModel)
     assert lean.model_id == outcome.model.id
+
+
+@pytest.mark.e2e
+def test_a_model_saved_before_scorer_files_gets_one_when_trained_again(settings, database):
+    """Upgrading: retraining on the same data keeps the registered entry (same id) and
+    saves its scoring arrays, so the Slack app stops loading scikit-learn for it."""
+    frame = sports_frame(other=True)
+    first = train(settings, database, RunRequest(backend="local"), collector=collector(frame))
+    scorer = scoring.scorer_path(first.model.artifact_path)
+    scorer.unlink()  # as a model saved by an older sportbot
+    with database.session() as session:
+        session.execute(update(ModelRecord).values(scorer_sha256=None))
+
+    again = train(settings, database, RunRequest(backend="local"), collector=collector(frame))
+
+    assert again.model.id == first.model.id
+    assert again.model.scorer_sha256 == scoring.file_sha256(scorer)
+    lean = load_classifier(ModelRegistry(database).get(first.model.id), settings, lean=True)
+    assert isinstance(lean, scoring.ScoredModel)
 
 
 @pytest.mark.e2e

@@ -16,7 +16,7 @@ from sklearn.feature_extraction import FeatureHasher
 from tests.training.test_local_model import _SMALL, _post, _synthetic
 from training.classifiers import local, scoring
 from training.classifiers.local import LocalModel
-from training.errors import ModelFileError
+from training.errors import ClassifyError, ModelFileError
 from training.registry import ModelRegistry, load_classifier
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,6 +32,13 @@ def model() -> LocalModel:
     texts, labels = _synthetic()
     texts += [_post("Re: trade talk", "pitcher inning"), _post("trade talk", "bullpen")]
     return LocalModel(**_SMALL).fit(texts, [*labels, "baseball", "baseball"])
+
+
+@pytest.fixture(scope="module")
+def scored_module(model: LocalModel, tmp_path_factory) -> scoring.ScoredModel:
+    """The model as the Slack app's processes load it, once for the module."""
+    path = scoring.scorer_path(local.save(model, tmp_path_factory.mktemp("scorer")))
+    return scoring.load(path, local.file_sha256(path))
 
 
 @pytest.fixture
@@ -169,3 +176,24 @@ def test_a_lone_surrogate_is_an_error_or_an_answer_never_a_crash(
     scored = scoring.load(*saved)
     assert scored.classify(text) == model.classify(text)
     assert model.classify(text).label in model.classes_
+
+
+@pytest.mark.unit
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.one_of(
+        st.text(st.characters() | st.sampled_from(["\ud800", "\udfff", "\x00"]), max_size=200),
+        st.text(st.characters(max_codepoint=0x20), max_size=50),
+        st.builds(lambda s: s * 5000, st.text(min_size=1, max_size=8)),  # up to 40k chars
+    )
+)
+def test_the_scorer_answers_any_text_or_calls_it_empty(
+    model: LocalModel, scored_module: scoring.ScoredModel, text: str
+) -> None:
+    if not text.replace("\x00", " ").strip():
+        with pytest.raises(ClassifyError, match="empty"):
+            scored_module.classify(text)
+        return
+    prediction = scored_module.classify(text)
+    assert prediction.label in model.classes_
+    assert sum(prediction.probabilities.values()) == pytest.approx(1.0)

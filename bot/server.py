@@ -16,6 +16,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from bot import fastpath
+from bot.serving import MASTER_TAGS
 from training.config import Settings
 from training.db import Database
 
@@ -136,8 +137,6 @@ def _master_tags(settings: Settings) -> bool:
     SPORTBOT_TAGGER=process but served some other way (gunicorn without
     ``--config python:bot.gunicorn_conf``, another WSGI server), nothing would tag
     the stored messages: this process tags them in a thread, and says so."""
-    from bot.serving import MASTER_TAGS
-
     if settings.slack.tagger != "process":
         return False
     if os.environ.get(MASTER_TAGS):

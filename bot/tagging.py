@@ -37,7 +37,7 @@ from sqlalchemy import select
 
 from bot.models import ModelSource
 from bot.reactions import add_reaction, remove_reaction
-from training.classifiers.base import SPORT_LABELS, valid_unicode
+from training.classifiers.base import SPORT_LABELS, valid_text
 from training.config import SlackSettings
 from training.errors import DatabaseUnavailableError, NoModelError, SportbotError
 from training.feedback import (
@@ -174,9 +174,7 @@ class Tagger:
         if not is_taggable(event, self.slack):
             return IGNORED
         channel, ts = event["channel"], event["ts"]
-        # Storable in any database: no lone surrogates, no NUL (PostgreSQL refuses it).
-        text = valid_unicode(event["text"].replace("\x00", " "))
-        if self.feedback.queue_tag(channel=channel, ts=ts, text=text):
+        if self.feedback.queue_tag(channel=channel, ts=ts, text=valid_text(event["text"])):
             return QUEUED
         log.info("Message %s/%s already stored: duplicate delivery ignored", channel, ts)
         return DUPLICATE

@@ -177,7 +177,7 @@ def load_classifier(info: ModelInfo, settings: Settings, *, lean: bool = False) 
 
     ``lean``: a local model whose scoring arrays are recorded is loaded from them
     alone (``scoring.ScoredModel``: same answers, no scikit-learn in the process),
-    as the tagger process does; older local models load whole.
+    as the Slack app does; older local models load whole.
     """
     if info.backend == "local":
         if not info.artifact_path:

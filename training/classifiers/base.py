@@ -43,15 +43,17 @@ def clean_text(text: object) -> str:
         text = text.decode("utf-8", errors="replace")
     if not isinstance(text, str):
         raise ClassifyError(f"Expected text, got {type(text).__name__}.")
-    text = valid_unicode(text.replace("\x00", " "))
+    text = valid_text(text)
     if not text.strip():
         raise ClassifyError("Nothing to classify: the text is empty.")
     return text[:MAX_TEXT_CHARS]
 
 
-def valid_unicode(text: str) -> str:
-    """``text`` with lone surrogates (which JSON's "\\ud800" escapes can make, and which
-    no UTF-8 encoder, database or hasher takes) replaced by U+FFFD."""
+def valid_text(text: str) -> str:
+    """``text`` as every encoder, database and hasher takes it: NUL as a space
+    (PostgreSQL refuses it), lone surrogates (which JSON's "\\ud800" escapes can
+    make) as U+FFFD."""
+    text = text.replace("\x00", " ")
     try:
         text.encode("utf-8")
         return text

@@ -287,10 +287,6 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         counts = np.array([threads[key] for key in keys], np.int64)
         return np.array(keys, dtype=str), counts.reshape(len(keys), len(self.classes_))
 
-    def _thread_prior(self, text: str) -> np.ndarray | None:
-        """The thread's label shares for this post (``scoring.Scorer.thread_prior``)."""
-        return self.scorer().thread_prior(text)
-
     def _compose(
         self,
         sport_score: float | None,
@@ -299,7 +295,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         thread: np.ndarray | None = None,
     ) -> np.ndarray:
         """Class probabilities in ``classes_`` order from the stages' raw scores
-        and the post's thread prior (``_thread_prior``)."""
+        and the post's thread prior (``scoring.Scorer.thread_prior``)."""
         if sport_score is not None:
             sport_score = sport_score + self.sport_offsets_[0 if short else 1]
         return scoring.compose(self.classes_, self.kinds_, sport_score, kind_scores, thread)
@@ -327,7 +323,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
                     None if sport is None else sport[i],
                     None if kind is None else kind[i],
                     short[i],
-                    self._thread_prior(texts[i]),
+                    self.scorer().thread_prior(texts[i]),
                 )
                 for i in range(len(prepared))
             ]
@@ -339,7 +335,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
 
     def scorer(self) -> scoring.Scorer:
         """The fitted arrays this model scores with (built once per process): what
-        ``save`` writes to the ``.scorer.npz`` file the tagger process loads."""
+        ``save`` writes to the ``.scorer.npz`` file the Slack app loads."""
         cached = self.__dict__.get("_scorer")
         if cached is None:
             stages = (self.sport_model_, self.post_sport_model_, self.kind_model_)
@@ -454,7 +450,7 @@ def data_sha256(texts: Sequence[str], labels: Sequence[str]) -> str:
 
 def save(model: LocalModel, directory: Path | str) -> Path:
     """Write ``<model_id>.skops``, its scoring arrays (``<model_id>.scorer.npz``, for
-    the tagger process: ``scoring``) and a readable ``.json`` of its metadata
+    the Slack app: ``scoring``) and a readable ``.json`` of its metadata
     into ``directory``; the ``.skops`` path.
 
     Written under a temporary name and renamed, so a reader never sees half a file.

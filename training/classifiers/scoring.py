@@ -4,10 +4,10 @@ A fitted ``LocalModel`` is, for scoring, a handful of arrays: each hashed
 feature's idf and stage weights, the stages' intercepts and offsets, and the
 label counts of the threads it was trained on. ``Scorer`` holds those arrays
 and scores one text with dict counting and a numpy dot. ``LocalModel`` scores
-short texts through it (``LocalModel.scorer()``), and the tagger process
-loads it on its own from a ``.scorer.npz`` file beside the model's ``.skops``
-artifact (``save``/``load``), so that process never imports scikit-learn:
-importing it costs ~140 MB of memory, the model's arrays ~20 MB.
+short texts through it (``LocalModel.scorer()``), and the Slack app's
+processes (web worker and tagger) load it on its own from a ``.scorer.npz``
+file beside the model's ``.skops`` artifact (``save``/``load``), so they never
+import scikit-learn: importing it costs ~140 MB of memory, the model's arrays ~20 MB.
 
 The features are scikit-learn's ``HashingVectorizer`` columns, computed here
 the same way: the same preprocessing, n-grams and MurmurHash3 (the ``mmh3``
@@ -275,7 +275,7 @@ class Scorer:
 
 
 class ScoredModel(TextClassifier):
-    """A local model served by its ``Scorer`` alone (the tagger process): the same
+    """A local model served by its ``Scorer`` alone (the Slack app): the same
     ``classify``/``predict_proba`` face and answers as the ``LocalModel`` it came from."""
 
     backend = "local"

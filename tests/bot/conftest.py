@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
+from tests.standins.block_kit import blocks_errors
 from tests.standins.slack_api import TEAM, SlackStandIn
 from training.classifiers.base import LABELS, TextClassifier
 from training.config import Settings, SlackSettings
@@ -155,7 +156,9 @@ class ServedBot:
                 **(headers or {}),
             },
         )
-        return _open(request)
+        reply = _open(request)
+        check_acknowledgement(reply)
+        return reply
 
     def get(self, path: str) -> Reply:
         return _open(Request(self.url + path))
@@ -242,6 +245,20 @@ class ServedBot:
                 ],
             }
         )
+
+
+def check_acknowledgement(reply: Reply) -> None:
+    """An acknowledgement with blocks (``ack(blocks=...)``) is a message Slack shows:
+    it must pass Block Kit's rules as a chat.postMessage would."""
+    if reply.status != 200 or "json" not in reply.headers.get("content-type", ""):
+        return
+    try:
+        body = reply.json()
+    except ValueError:
+        return
+    if isinstance(body, dict) and body.get("blocks") is not None:
+        errors = blocks_errors(body["blocks"])
+        assert not errors, f"Slack would refuse this acknowledgement: {errors}"
 
 
 def _open(request: Request) -> Reply:

@@ -7,6 +7,21 @@ with a Slack error or a 429 with Retry-After, or rate-limit a method
 URL on the stand-in that accepts ``respond()`` POSTs, recorded as method
 ``response_url``. Register it with ``pytest_plugins`` to get the
 ``slack_api`` fixture.
+
+As strict as Slack where sportbot could get it wrong:
+
+* Every message, ephemeral message, update, view and ``response_url`` post is
+  checked against Block Kit's rules (``tests.standins.block_kit``): a refused
+  one is answered ``invalid_blocks`` (Web API) or HTTP 400 (``response_url``),
+  as Slack does, and kept in ``refused_blocks``. The fixture fails the test at
+  teardown when any was refused, since ``respond()`` returns a refusal
+  without raising and the app would carry on as if the person saw the answer.
+* The token: none is ``not_authed``; ``token_error(token, error)`` makes one
+  ``invalid_auth``, ``token_revoked`` or ``account_inactive``.
+* ``reactions.add``/``reactions.remove`` check the name (``invalid_name``) and
+  timestamp (``bad_timestamp``) as Slack does, and ``fail()`` answers any of
+  their other documented errors; an error a method cannot answer is refused,
+  so tests only ask for what Slack really sends.
 """
 
 from __future__ import annotations
@@ -15,6 +30,7 @@ import collections
 import itertools
 import json
 import math
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -25,9 +41,50 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from tests.standins.block_kit import blocks_errors, view_errors
+
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM = "T0001"
+
+# Errors any Web API method answers about the token (slack-api-specs).
+AUTH_ERRORS = {"not_authed", "invalid_auth", "account_inactive", "token_revoked"}
+# What reactions.add / reactions.remove may answer besides those and ok
+# (slackapi/slack-api-specs, web-api/slack_web_openapi_v2.json).
+REACTION_ERRORS = {
+    "reactions.add": {
+        "already_reacted",
+        "too_many_emoji",
+        "too_many_reactions",
+        "invalid_name",
+        "bad_timestamp",
+        "message_not_found",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "not_reactable",
+        "thread_locked",
+        "no_item_specified",
+        "ratelimited",
+    },
+    "reactions.remove": {
+        "no_reaction",
+        "invalid_name",
+        "bad_timestamp",
+        "message_not_found",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "no_item_specified",
+        "ratelimited",
+    },
+}
+# Methods whose ``blocks`` / ``view`` Slack checks against Block Kit.
+MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage"}
+VIEW_METHODS = {"views.publish", "views.open", "views.update", "views.push"}
+# An emoji name as Slack takes it: lower case, no colons, an optional skin tone.
+EMOJI_NAME = re.compile(r"[a-z0-9_+'-]+(::skin-tone-[2-6])?")
+MESSAGE_TS = re.compile(r"\d+\.\d+")
 
 
 @dataclass
@@ -63,9 +120,17 @@ class SlackStandIn:
         # closes connections that stay idle; ``connections_closed`` counts them.
         self.close_connections = False
         self.connections_closed = 0
+        # (method, errors) of every payload refused as invalid_blocks; a test that
+        # sends invalid blocks on purpose sets ``expect_refused_blocks``.
+        self.refused_blocks: list[tuple[str, list[str]]] = []
+        self.expect_refused_blocks = False
+        self._token_errors: dict[str, str] = {}
         self.server = _Server(self)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for it, once per test.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     @property
@@ -82,8 +147,20 @@ class SlackStandIn:
     # -- telling it what to answer
 
     def fail(self, method: str, error: str, *, times: int | None = None) -> None:
-        """Answer ``method`` with ``{"ok": false, "error": error}`` (``times`` calls, or all)."""
+        """Answer ``method`` with ``{"ok": false, "error": error}`` (``times`` calls, or all).
+
+        For the reaction methods, only errors Slack documents for them."""
+        documented = REACTION_ERRORS.get(method)
+        if documented is not None and error not in documented | AUTH_ERRORS:
+            raise ValueError(f"{method} never answers {error!r}")
         self._add_fault(method, _Fault(200, {"ok": False, "error": error}, {}, times))
+
+    def token_error(self, token: str, error: str) -> None:
+        """Answer every call made with ``token`` with ``error`` (invalid_auth, ...)."""
+        if error not in AUTH_ERRORS - {"not_authed"}:
+            raise ValueError(f"not a token error: {error!r}")
+        with self._lock:
+            self._token_errors[token] = error
 
     def rate_limit(self, method: str, *, times: int, retry_after: int = 0) -> None:
         """Answer the next ``times`` calls of ``method`` with 429 and Retry-After."""
@@ -173,6 +250,32 @@ class SlackStandIn:
             self.calls.append(call)
         return call
 
+    def refusal(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> str | None:
+        """The error Slack answers this call with before doing anything, or None."""
+        authorization = headers.get("authorization", "")
+        token = authorization.removeprefix("Bearer ").strip() or params.get("token", "")
+        if not token:
+            return "not_authed"
+        with self._lock:
+            error = self._token_errors.get(token)
+        if error:
+            return error
+        errors = self.blocks_errors(method, params)
+        if errors:
+            with self._lock:
+                self.refused_blocks.append((method, errors))
+            return "invalid_blocks"
+        return None
+
+    @staticmethod
+    def blocks_errors(method: str, params: dict[str, Any]) -> list[str]:
+        """Block Kit violations in a call's payload (empty when it has none)."""
+        if method in VIEW_METHODS:
+            return view_errors(params.get("view"))
+        if method in MESSAGE_METHODS | {"response_url"} and params.get("blocks") is not None:
+            return blocks_errors(params["blocks"])
+        return []
+
     def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """The successful answer of ``method`` (fields as the real API sends them)."""
         ts = f"1700000000.{next(self._ts):06d}"
@@ -199,8 +302,10 @@ class SlackStandIn:
             return {"ok": True, "message_ts": ts}
         if method in ("reactions.add", "reactions.remove"):
             return self._react(method, params)
-        if method == "views.publish":
-            return {"ok": True, "view": {"id": "V0001", "type": "home"}}
+        if method in ("views.publish", "views.open"):
+            view = params.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            return {"ok": True, "view": {"id": "V0001", **view}}
         if method == "users.info":
             user = self.users.get(params.get("user", ""))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
@@ -213,6 +318,12 @@ class SlackStandIn:
         return {"ok": False, "error": "unknown_method"}
 
     def _react(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("channel") or not params.get("timestamp"):
+            return {"ok": False, "error": "no_item_specified"}
+        if not MESSAGE_TS.fullmatch(str(params["timestamp"])):
+            return {"ok": False, "error": "bad_timestamp"}
+        if not EMOJI_NAME.fullmatch(str(params.get("name", ""))):
+            return {"ok": False, "error": "invalid_name"}
         # Like Slack: one reaction of a name per app and message.
         key = (params.get("channel", ""), params.get("timestamp", ""), params.get("name", ""))
         with self._lock:
@@ -257,8 +368,15 @@ def _handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, b"OK - " + str(len(raw)).encode(), "text/plain")
             params = _params(raw, headers.get("content-type", ""))
             if self.path.startswith("/respond/"):
+                call = standin._record("response_url", params, headers)
                 params["_name"] = self.path.rsplit("/", 1)[-1]
-                standin._record("response_url", params, headers)
+                errors = standin.blocks_errors("response_url", params)
+                if errors:
+                    with standin._lock:
+                        standin.refused_blocks.append(("response_url", errors))
+                    call.response = {"ok": False, "error": "invalid_blocks"}
+                    return self._send(400, b"invalid_blocks", "text/plain")
+                call.response = {"ok": True}
                 return self._send(200, b"ok", "text/plain")
             method = self.path.removeprefix("/api/").split("?")[0]
             call = standin._record(method, params, headers, self.client_address)
@@ -266,6 +384,12 @@ def _handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             if fault is not None:
                 call.response = fault.body
                 return self._json(fault.status, fault.body, fault.headers)
+            error = standin.refusal(method, params, headers)
+            if error is not None:
+                call.response = {"ok": False, "error": error}
+                if error == "invalid_blocks":
+                    call.response["errors"] = standin.refused_blocks[-1][1]
+                return self._json(200, call.response)
             call.response = standin.answer(method, params)
             return self._json(200, call.response)
 
@@ -300,3 +424,5 @@ def slack_api() -> Iterator[SlackStandIn]:
     standin = SlackStandIn()
     yield standin
     standin.close()
+    if not standin.expect_refused_blocks:
+        assert not standin.refused_blocks, f"Slack would refuse: {standin.refused_blocks}"

@@ -6,14 +6,19 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from training.classifiers.base import Prediction
+from training.classifiers.base import Prediction, valid_text
 from training.feedback import WeeklyCounts
 from training.registry import ModelInfo
 
 CORRECT_ACTION = "correct"  # action ids are correct_baseball, correct_hockey, correct_other
 RETRAIN_ACTION = "home_retrain"
 CHOICES = (("baseball", "Baseball"), ("hockey", "Hockey"), ("other", "Neither"))
-MAX_VALUE_TEXT = 1500  # a button value holds at most 2,000 characters
+# Block Kit's limit on a button value, counted as Slack receives it: inside the
+# request's JSON, where every non-ASCII character is a six-character \uXXXX escape
+# (two for an emoji) and a quote or backslash gains one.
+MAX_VALUE_CHARS = 2000
+# Texts as long as this are quoted whole under the label; longer ones are cut.
+MAX_QUOTED_CHARS = 280
 HELP_TEXT = "\n".join(
     [
         "*sportbot* tells baseball from hockey. Usage:",
@@ -42,8 +47,9 @@ def prediction_blocks(
 ) -> list[dict[str, Any]]:
     """The answer to /sport or the shortcut: label, confidence, correction buttons
     (and ``note``, e.g. that a fallback model answered, under the label)."""
-    quoted = text if len(text) <= 280 else text[:277] + "…"
-    value = json.dumps({"t": text[:MAX_VALUE_TEXT], "c": channel, "s": ts})
+    text = valid_text(text)  # a lone surrogate would reach Slack as an invalid escape
+    quoted = text if len(text) <= MAX_QUOTED_CHARS else text[: MAX_QUOTED_CHARS - 1] + "…"
+    value = correction_value(text, channel, ts)
     headline = label_line(prediction) + (f"\n:warning: {note}" if note else "")
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": headline}},
@@ -69,6 +75,30 @@ def prediction_blocks(
             ],
         },
     ]
+
+
+def correction_value(text: str, channel: str | None, ts: str | None) -> str:
+    """A correction button's value: channel, ts and as much of ``text`` as fits in
+    ``MAX_VALUE_CHARS`` once encoded (the example is recorded from it; a long
+    text in a wide script keeps its first few hundred characters)."""
+
+    def value(length: int) -> str:
+        # Unescaped here: escaped once in the request rather than twice.
+        data = {"t": text[:length], "c": channel, "s": ts}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    def fits(length: int) -> bool:
+        return len(json.dumps(value(length))) - 2 <= MAX_VALUE_CHARS
+
+    # Every character takes at least one encoded character: no more than the limit fits.
+    low, high = 0, min(len(text), MAX_VALUE_CHARS)
+    while low < high:  # the longest prefix that fits
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return value(low)
 
 
 def parse_correction(value: str) -> tuple[str, str | None, str | None]:

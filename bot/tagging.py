@@ -36,7 +36,13 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.models import ModelSource
-from bot.reactions import add_reaction, remove_reaction
+from bot.reactions import (
+    SETTINGS_ERRORS,
+    TOKEN_ERRORS,
+    add_reaction,
+    reaction_refusal,
+    remove_reaction,
+)
 from training.classifiers.base import SPORT_LABELS, valid_text
 from training.config import SlackSettings
 from training.errors import DatabaseUnavailableError, NoModelError, SportbotError
@@ -48,6 +54,7 @@ from training.feedback import (
     TAGGED,
     FeedbackStore,
     QueuedTag,
+    TagStatus,
 )
 from training.schema import Tag, utcnow
 
@@ -66,6 +73,9 @@ STATUS_BATCH_WAIT = 0.05
 # What ``Tagger.accept`` says of a message event.
 IGNORED = "ignored"  # not a person's new message in a tagged channel
 DUPLICATE = "duplicate"  # stored already: a redelivery
+
+# The variable that sets each label's reaction.
+EMOJI_SETTINGS = {"baseball": "SPORTBOT_EMOJI_BASEBALL", "hockey": "SPORTBOT_EMOJI_HOCKEY"}
 
 # Subtypes that are a person's new message; edits, deletions, joins, bot posts are not.
 TAGGABLE_SUBTYPES = {None, "thread_broadcast", "file_share"}
@@ -129,6 +139,11 @@ class Emoji:
         self.by_label = {"baseball": slack.emoji_baseball, "hockey": slack.emoji_hockey}
         self.labels = {name: label for label, name in self.by_label.items()}
 
+    def setting_of(self, reaction: str) -> str:
+        """The variable that chose ``reaction`` (for messages about it)."""
+        label = self.label_of(reaction)
+        return EMOJI_SETTINGS[label] if label else "SPORTBOT_EMOJI_*"
+
     def for_label(self, label: str) -> str | None:
         return self.by_label.get(label)
 
@@ -156,10 +171,11 @@ class Tagger:
         self._executor = executor or ThreadPoolExecutor(4, thread_name_prefix="tagger")
         self._wake = threading.Event()
         self._stop = threading.Event()
-        # (channel, ts, status, reaction) for the status writer; None tells it to end.
-        self._statuses: queue.SimpleQueue[tuple[str, str, str, str | None] | None] = (
-            queue.SimpleQueue()
-        )
+        # Outcomes for the status writer; None tells it to end.
+        self._statuses: queue.SimpleQueue[TagStatus | None] = queue.SimpleQueue()
+        # Refusals about settings or the token already logged: each is logged once.
+        self._reported: set[tuple[str, str]] = set()
+        self._reported_lock = threading.Lock()
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
         self._gathering = Gathering(slack.tag_delay_seconds)
@@ -278,11 +294,43 @@ class Tagger:
 
     def react(self, client: WebClient, channel: str, ts: str, reaction: str) -> str:
         """Put the reaction of a classified tag on the message; the tag's final status
-        (stored shortly after, with other reactions' statuses: ``_store_statuses``)."""
-        status = TAGGED if add_reaction(client, channel, ts, reaction) else FAILED
-        self._statuses.put((channel, ts, status, reaction if status == TAGGED else None))
+        (stored shortly after, with other reactions' statuses: ``_store_statuses``).
+
+        Every answer of Slack's is final: ``tagged`` when the reaction is on, else
+        ``failed`` with Slack's error code. Only a call Slack did not answer (the
+        network, a 5xx) raises, and leaves the tag ``pending`` for a later try."""
+        refusal = reaction_refusal(client, channel, ts, reaction)
+        if refusal is None:
+            outcome = TagStatus(channel, ts, TAGGED, reaction=reaction)
+        else:
+            self._report_refusal(channel, ts, reaction, refusal)
+            outcome = TagStatus(channel, ts, FAILED, failure=refusal)
+        self._statuses.put(outcome)
         self._start_status_writer()
-        return status
+        return outcome.status
+
+    def _report_refusal(self, channel: str, ts: str, reaction: str, refusal: str) -> None:
+        """A refused reaction: one warning per message, but a setting or token that
+        Slack refuses fails every tag alike, so that is said once, as an error."""
+        if refusal in SETTINGS_ERRORS:
+            problem = (
+                f"Slack does not know the emoji {reaction!r} ({refusal}): set "
+                f"{self.emoji.setting_of(reaction)} to an emoji name of the workspace, "
+                "without colons; no message gets this reaction until then"
+            )
+        elif refusal in TOKEN_ERRORS:
+            problem = (
+                f"Slack refused SLACK_BOT_TOKEN ({refusal}): no message is tagged until "
+                "it is replaced with the app's current Bot User OAuth Token"
+            )
+        else:
+            log.warning("reactions.add refused for %s/%s: %s", channel, ts, refusal)
+            return
+        with self._reported_lock:
+            if (refusal, reaction) in self._reported:
+                return
+            self._reported.add((refusal, reaction))
+        log.error("%s", problem)
 
     def _start_status_writer(self) -> None:
         with self._writer_lock:
@@ -345,10 +393,13 @@ class Tagger:
                 )
             ).all()
         for channel, ts, reaction in rows:
-            if reaction:
-                self.react(client, channel, ts, reaction)
-            else:
-                self.feedback.set_tag_status(channel, ts, SKIPPED)
+            try:
+                if reaction:
+                    self.react(client, channel, ts, reaction)
+                else:
+                    self.feedback.set_tag_status(channel, ts, SKIPPED)
+            except Exception as error:  # one tag's trouble never holds up the others
+                log.warning("Tag %s/%s left pending: %s", channel, ts, _reason(error))
         if rows:
             log.info("Finished %d tag(s) left pending by a stopped process", len(rows))
         return len(rows)
@@ -371,3 +422,8 @@ class Tagger:
         if new and new != before.reaction:
             add_reaction(client, channel, ts, new)
         return True
+
+
+def _reason(error: Exception) -> str:
+    """One line about an error, without its traceback."""
+    return f"{type(error).__name__}: {error}".splitlines()[0][:300]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, func, select, update
 
@@ -32,7 +33,9 @@ QUEUED = "queued"  # stored by the web process, not classified yet
 _SET_STATUS = (
     update(Tag)
     .where(Tag.channel_id == bindparam("channel"), Tag.message_ts == bindparam("ts"))
-    .values(status=bindparam("status"), reaction=bindparam("reaction"))
+    .values(
+        status=bindparam("status"), reaction=bindparam("reaction"), failure=bindparam("failure")
+    )
 )
 _SETTLE = (
     update(Tag)
@@ -69,6 +72,7 @@ class TagInfo:
     model_id: str | None
     reaction: str | None
     status: str
+    failure: str | None
     corrected_label: str | None
     corrected_by: str | None
 
@@ -79,6 +83,16 @@ class TagInfo:
     @classmethod
     def of(cls, row: Tag) -> TagInfo:
         return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
+
+class TagStatus(NamedTuple):
+    """A tag's outcome once its reaction was tried."""
+
+    channel: str
+    ts: str
+    status: str
+    reaction: str | None = None  # on the message (``tagged``)
+    failure: str | None = None  # why not (``failed``): Slack's error code
 
 
 @dataclass(frozen=True)
@@ -144,15 +158,27 @@ class FeedbackStore:
             return [connection.execute(_SETTLE, result).rowcount == 1 for result in results]
 
     def set_tag_status(
-        self, channel: str, ts: str, status: str, *, reaction: str | None = None
+        self,
+        channel: str,
+        ts: str,
+        status: str,
+        *,
+        reaction: str | None = None,
+        failure: str | None = None,
     ) -> None:
-        self.set_tag_statuses([(channel, ts, status, reaction)])
+        self.set_tag_statuses([TagStatus(channel, ts, status, reaction, failure)])
 
-    def set_tag_statuses(self, updates: list[tuple[str, str, str, str | None]]) -> None:
-        """(channel, ts, status, reaction) of several tags, in one transaction."""
+    def set_tag_statuses(self, updates: list[TagStatus]) -> None:
+        """The statuses of several tags, in one transaction."""
         rows = [
-            {"channel": channel, "ts": ts, "status": status, "reaction": reaction}
-            for channel, ts, status, reaction in updates
+            {
+                "channel": update.channel,
+                "ts": update.ts,
+                "status": update.status,
+                "reaction": update.reaction,
+                "failure": update.failure,
+            }
+            for update in updates
         ]
         with self.db.transaction() as connection:
             connection.execute(_SET_STATUS, rows)

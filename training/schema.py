@@ -147,6 +147,8 @@ class Tag(Base):
     reaction: Mapped[str | None] = mapped_column(String(100))
     # queued -> pending (classified, reaction to add) | skipped -> tagged | failed; corrected
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    # Why a ``failed`` tag has no reaction: Slack's error code (``too_many_emoji``, ...).
+    failure: Mapped[str | None] = mapped_column(String(100))
     corrected_label: Mapped[str | None] = mapped_column(String(20))
     corrected_by: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

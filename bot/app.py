@@ -13,9 +13,10 @@ from bot.admins import AdminCheck
 from bot.error_handler import handle_error
 from bot.fastpath import InlineOnRequest
 from bot.listeners import register_listeners
-from bot.middleware import EnvelopeMiddleware
+from bot.middleware import EnvelopeMiddleware, SignatureCheck
 from bot.models import ModelSource
 from bot.retraining import Retrainer, RetrainFn
+from bot.server import EVENTS_PATH
 from bot.slack_client import make_client
 from bot.tagging import Tagger
 from training.classifiers.base import TextClassifier
@@ -45,6 +46,10 @@ def build_app(
         logger=bolt_logger(),
         client=client,
         signing_secret=settings.slack.signing_secret or "",
+        # Our signature check instead of Bolt's, in its place (before authorization):
+        # Bolt's logs the body of every refused request (bot/middleware.py).
+        request_verification_enabled=False,
+        before_authorize=SignatureCheck(settings.slack.signing_secret or "", EVENTS_PATH),
         # auth.test runs on the first request instead (cached), so building the app
         # needs no network and a process starts even while Slack is unreachable.
         token_verification_enabled=False,

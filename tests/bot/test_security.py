@@ -7,12 +7,22 @@ import logging
 import socket
 import time
 from urllib.parse import urlencode
+from urllib.request import Request
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from slack_sdk.signature import SignatureVerifier
 
-from tests.bot.conftest import ADMIN, CHANNEL, FakeClassifier, ServedBot, wait_until
+from tests.bot.conftest import (
+    ADMIN,
+    CHANNEL,
+    SECRET,
+    FakeClassifier,
+    ServedBot,
+    _open,
+    wait_until,
+)
 from tests.standins.slack_api import TEAM
 from training.config import SlackSettings
 from training.registry import ModelRegistry
@@ -275,3 +285,56 @@ def test_signed_junk_never_gets_a_500(junk_bot, body, kind):
 
     assert reply.status < 500, (reply.status, body, kind)
     assert junk_bot.get("/healthz").status == 200  # the server is still up
+
+
+# --------------------------------------------------------------------- refused requests
+
+FORGED_LINE = "2026-12-01 12:00:00 ERROR sportbot admin password is hunter2"
+
+
+def _refusals(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if "Refused" in r.getMessage()]
+
+
+def test_a_badly_signed_request_is_logged_in_one_bounded_line_without_its_body(bot, caplog):
+    caplog.set_level(logging.DEBUG)  # whatever the level: the body never reaches the log
+    body = json.dumps({"type": "event_callback", "text": "\n" + FORGED_LINE + "\n" + "x" * 100_000})
+
+    reply = bot.post(body, "application/json", signature="v0=forged")
+
+    assert reply.status == 401
+    assert FORGED_LINE not in caplog.text
+    assert "xxxxxxxxxx" not in caplog.text
+    [refusal] = _refusals(caplog)
+    line = refusal.getMessage()
+    assert "\n" not in line
+    assert len(line) < 200
+    for part in ("POST", "/slack/events", str(len(body)), "signature"):
+        assert part in line
+    assert refusal.levelno == logging.WARNING
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "reason"),
+    [("yesterday", "timestamp"), ("", "timestamp"), ("9" * 5000, "timestamp"), ("1", "old")],
+)
+def test_a_bad_timestamp_gets_401_and_one_line_not_a_traceback(bot, caplog, timestamp, reason):
+    body = urlencode({"command": "/sport", "text": "the goalie stopped the puck"})
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=body)
+    request = Request(
+        bot.url + "/slack/events",
+        data=body.encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": signature,
+        },
+    )
+
+    reply = _open(request)
+
+    assert reply.status == 401
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    [refusal] = _refusals(caplog)
+    assert reason in refusal.getMessage()

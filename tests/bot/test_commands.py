@@ -150,3 +150,25 @@ def test_no_model_tells_the_user_what_to_do(serve, slack_api):
 
     assert reply.status == 200
     assert "No model yet: an admin can run `/sport retrain`." in reply.text
+
+
+@pytest.mark.parametrize("text", ["--public", "say", "  --PUBLIC  ", "say\t"])
+def test_the_public_flag_without_text_shows_help_instead_of_classifying_the_flag(bot, text):
+    classifier = bot.services["models"].current()[1]
+
+    answer = bot.command(text)
+
+    assert answer.status == 200
+    assert "/sport status" in answer.text
+    assert "confident" not in answer.text
+    assert classifier.calls == []
+
+
+@pytest.mark.parametrize("text", ["--public\tthe goalie stopped it", "SAY  the goalie stopped it"])
+def test_the_public_flag_takes_any_whitespace_and_case(bot, text):
+    answer = bot.command(text).json()
+
+    assert answer["response_type"] == "in_channel"
+    assert "the goalie stopped it" in str(answer["blocks"][1])
+    quoted = answer["blocks"][1]["elements"][0]["text"]
+    assert quoted == "the goalie stopped it"

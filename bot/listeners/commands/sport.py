@@ -17,7 +17,7 @@ from training.errors import RunInProgressError
 
 log = logging.getLogger(__name__)
 
-PUBLIC_PREFIXES = ("--public ", "say ")
+PUBLIC_WORDS = ("--public", "say")  # the first word asks for an answer in the channel
 
 
 def parse(text: str) -> tuple[str, str]:
@@ -28,9 +28,11 @@ def parse(text: str) -> tuple[str, str]:
         return "help", ""
     if word in ("status", "retrain"):
         return word, ""
-    for prefix in PUBLIC_PREFIXES:
-        if word.startswith(prefix):
-            return "classify_public", text[len(prefix) :].strip()
+    words = text.split(maxsplit=1)
+    if words[0].lower() in PUBLIC_WORDS:
+        # The flag alone is not a text to classify: "--public" asked for usage.
+        argument = words[1] if len(words) > 1 else ""
+        return ("classify_public", argument) if argument else ("help", "")
     return "classify", text
 
 

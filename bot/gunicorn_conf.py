@@ -2,9 +2,12 @@
 
 The command line sets bind/workers/threads/timeout; this module adds:
 
-* the start-up check: a missing SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET, or a
-  database that does not answer, stops the master with one line, instead of
-  workers failing to boot with a traceback (and gunicorn restarting them);
+* the start-up check: a missing SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET, a token
+  Slack refuses (``auth.test``), or a database that does not answer, stops the
+  master with one line, instead of workers failing to boot with a traceback
+  (and gunicorn restarting them) or serving while every answer fails. Slack
+  unreachable is asked again for up to ``TOKEN_CHECK_SECONDS``, then the app
+  serves anyway: acknowledgements need no call to Slack;
 * with ``SPORTBOT_TAGGER=process`` (the default), the tagger: the master starts
   ``sportbot tagger`` beside its workers, restarts it if it dies, and stops it on exit.
   Workers then only store each message and acknowledge; the tagger classifies
@@ -16,6 +19,7 @@ The command line sets bind/workers/threads/timeout; this module adds:
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -26,15 +30,20 @@ from training.config import Settings
 from training.errors import SportbotError
 
 accesslog = None  # Slack retries are visible in the app's logs; no per-request lines
+# How long the master keeps asking an unreachable Slack about the token before serving.
+TOKEN_CHECK_SECONDS = 60.0
 
 
 def on_starting(server: object) -> None:
     from bot.serving import MASTER_TAGS
+    from bot.slack_client import check_token
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = Settings.from_env()
         settings.slack.require("bot_token", "signing_secret")
-        check_database(settings)
+        check_database(settings)  # first: it answers at once, Slack may take retries
+        check_token(settings.slack, give_up_after=TOKEN_CHECK_SECONDS)
     except SportbotError as error:
         print(f"Error: {error}", file=sys.stderr, flush=True)
         sys.exit(1)

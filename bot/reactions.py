@@ -16,6 +16,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack_client import TOKEN_ERRORS as SLACK_TOKEN_ERRORS
 from bot.slack_client import pace
 from training.errors import SlackError
 
@@ -34,7 +35,7 @@ SKIPPABLE = {
 }
 # Refusals about the app's settings or token, not one message: every tag meets them.
 SETTINGS_ERRORS = {"invalid_name"}
-TOKEN_ERRORS = {"not_authed", "invalid_auth", "account_inactive", "token_revoked", "missing_scope"}
+TOKEN_ERRORS = SLACK_TOKEN_ERRORS | {"missing_scope"}
 
 
 def reaction_refusal(client: WebClient, channel: str, ts: str, name: str) -> str | None:

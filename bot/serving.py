@@ -62,9 +62,12 @@ def run_socket_mode(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import build_app
+    from bot.slack_client import check_token
 
     settings.slack.require("bot_token", "app_token")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Nothing works over Socket Mode without Slack: wait for it, however long.
+    check_token(settings.slack, give_up_after=None)
     app = build_app(settings)
     app.sportbot["models"].start_refreshing()
     app.sportbot["tagger"].start(app.client)  # one process: it tags in a thread

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import logging
 import random
 import select
 import socket
@@ -28,6 +29,7 @@ from urllib.error import HTTPError, URLError
 from urllib.request import Request
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -35,6 +37,15 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from training.config import SlackSettings
+from training.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+# Slack's answers about the token itself, whatever the method (slack-api-specs).
+TOKEN_ERRORS = {"not_authed", "invalid_auth", "account_inactive", "token_revoked"}
+# The start-up token check: waits between tries while Slack cannot be reached.
+CHECK_FIRST_WAIT = 1.0
+CHECK_MAX_WAIT = 30.0
 
 # reactions.add is Tier 3 (~50/min): a burst may need many waits in a row.
 RATE_LIMIT_RETRIES = 30
@@ -170,4 +181,66 @@ def make_client(slack: SlackSettings, *, timeout: int = 10) -> WebClient:
             PacedRateLimitRetryHandler(),
             ServerErrorRetryHandler(max_retry_count=2),
         ],
+    )
+
+
+def check_token(
+    slack: SlackSettings,
+    *,
+    give_up_after: float | None,
+    sleep: Any = time.sleep,
+    clock: Any = time.monotonic,
+) -> bool:
+    """Ask Slack (``auth.test``) whether SLACK_BOT_TOKEN works, once at start.
+
+    A token Slack refuses raises ConfigError naming the variable: every request
+    would fail, and ``/healthz`` would say all is well. While Slack cannot be
+    reached (no connection, a 5xx, a 429) it is asked again, waiting 1, 2, 4 ...
+    up to 30 seconds, with one warning a try and no traceback. False when it is
+    still unreachable after ``give_up_after`` seconds (None: never give up).
+    """
+    client = WebClient(token=slack.bot_token, base_url=slack.api_url, timeout=10, retry_handlers=[])
+    started, wait = clock(), CHECK_FIRST_WAIT
+    while True:
+        try:
+            client.auth_test()
+            return True
+        except SlackApiError as error:
+            status = error.response.status_code
+            code = error.response.get("error") if isinstance(error.response.data, dict) else None
+            if status < 500 and status != 429:
+                raise ConfigError(_refused_token_message(code or f"HTTP {status}")) from None
+            problem = f"HTTP {status}" + (f" {code}" if code else "")
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            # URLError is an OSError; ValueError: a body that is not JSON (a proxy's page).
+            problem = (
+                " ".join(str(getattr(error, "reason", None) or error).split())
+                or type(error).__name__
+            )
+        if give_up_after is not None and clock() - started + wait > give_up_after:
+            log.warning(
+                "Slack is unreachable at %s (%s): SLACK_BOT_TOKEN not checked",
+                slack.api_url,
+                problem,
+            )
+            return False
+        log.warning(
+            "Slack is unreachable at %s (%s): checking SLACK_BOT_TOKEN again in %.0f s",
+            slack.api_url,
+            problem,
+            wait,
+        )
+        sleep(wait)
+        wait = min(wait * 2, CHECK_MAX_WAIT)
+
+
+def _refused_token_message(code: str) -> str:
+    if code in TOKEN_ERRORS:
+        return (
+            f"Slack refused SLACK_BOT_TOKEN ({code}): set it to the app's Bot User OAuth Token "
+            "(OAuth & Permissions, xoxb-...), reinstalling the app if it was revoked."
+        )
+    return (
+        f"Slack's auth.test refused SLACK_BOT_TOKEN ({code}): "
+        "check SLACK_BOT_TOKEN and SLACK_API_URL."
     )

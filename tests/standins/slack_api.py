@@ -162,6 +162,11 @@ class SlackStandIn:
         with self._lock:
             self._token_errors[token] = error
 
+    def server_error(self, method: str, *, times: int, status: int = 503) -> None:
+        """Answer the next ``times`` calls of ``method`` with an HTTP 5xx, as an outage does."""
+        body = {"ok": False, "error": "service_unavailable"}
+        self._add_fault(method, _Fault(status, body, {}, times))
+
     def rate_limit(self, method: str, *, times: int, retry_after: int = 0) -> None:
         """Answer the next ``times`` calls of ``method`` with 429 and Retry-After."""
         body = {"ok": False, "error": "ratelimited"}

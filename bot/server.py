@@ -91,12 +91,18 @@ class Router:
         return _plain(start_response, "200 OK", "ok\n")
 
     def health(self) -> tuple[str, str]:
+        """Ready: the database answers and the active model's first load is done. A
+        platform's router sends traffic once this says 200, and until the model is
+        loaded every /sport would be told to try again."""
         try:
             with self.db.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as error:  # any failure means "not ready"
             log.warning("Health check failed: %s", error)
             return "503 Service Unavailable", "database unreachable\n"
+        # Done when loaded, and when it failed or none is registered: /sport explains those.
+        if not self.app.sportbot["models"].wait_loaded(0):
+            return "503 Service Unavailable", "model still loading\n"
         return "200 OK", "ok\n"
 
 

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from bot.server import Router
 from bot.serving import gunicorn_argv, gunicorn_executable
-from tests.bot.conftest import SECRET, ServedBot, wait_until
+from tests.bot.conftest import SECRET, FakeClassifier, ServedBot, wait_until
 from training.db import Database, make_engine
 
 REPO = Path(__file__).resolve().parents[2]
@@ -159,3 +160,27 @@ def test_manifest_declares_what_the_app_handles():
     ):
         assert line in manifest
     assert manifest.count("https://YOUR-HOST/slack/events") == 3
+
+
+@pytest.mark.e2e
+def test_healthz_is_not_200_until_the_active_model_is_loaded(serve, registered_model, monkeypatch):
+    # The registered model takes as long to load as the test says.
+    loading = threading.Event()
+    loaded = threading.Event()
+
+    def slow_loader(info, settings, **kwargs):
+        loading.set()
+        loaded.wait(10)
+        return FakeClassifier(info.id)
+
+    monkeypatch.setattr("bot.models.load_classifier", slow_loader)
+    bot = serve()  # the registry's model, loaded in the background as in production
+    assert loading.wait(10)
+
+    while_loading = bot.get("/healthz")
+    loaded.set()
+
+    assert while_loading.status == 503
+    assert "model" in while_loading.text
+    wait_until(lambda: bot.get("/healthz").status == 200)
+    assert "*hockey*" in bot.command("the goalie stopped the puck").text

@@ -42,7 +42,7 @@ from training.errors import ConfigError
 log = logging.getLogger(__name__)
 
 # Slack's answers about the token itself, whatever the method (slack-api-specs).
-TOKEN_ERRORS = {"not_authed", "invalid_auth", "account_inactive", "token_revoked"}
+TOKEN_ERRORS = {"not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired"}
 # The start-up token check: waits between tries while Slack cannot be reached.
 CHECK_FIRST_WAIT = 1.0
 CHECK_MAX_WAIT = 30.0

@@ -318,6 +318,11 @@ class Tagger:
                 f"{self.emoji.setting_of(reaction)} to an emoji name of the workspace, "
                 "without colons; no message gets this reaction until then"
             )
+        elif refusal == "missing_scope":
+            problem = (
+                "SLACK_BOT_TOKEN lacks the reactions:write scope (missing_scope): reinstall "
+                "the app with manifest.yml's scopes; no message is tagged until then"
+            )
         elif refusal in TOKEN_ERRORS:
             problem = (
                 f"Slack refused SLACK_BOT_TOKEN ({refusal}): no message is tagged until "

@@ -26,6 +26,7 @@ ANSWERED_WHEN_ASKED = [
     "is_archived",
     "not_reactable",
     "thread_locked",
+    "internal_error",  # Slack answered: the tag is over, not left pending forever
 ]
 
 
@@ -90,11 +91,16 @@ def test_bad_timestamp_fails_the_tag(database, slack_api):
     assert wait_until(lambda: _settled(tagger, "not-a-ts")).failure == "bad_timestamp"
 
 
-@pytest.mark.parametrize("error", ["invalid_auth", "token_revoked", "account_inactive"])
+@pytest.mark.parametrize(
+    "error", ["invalid_auth", "token_revoked", "account_inactive", "token_expired", "missing_scope"]
+)
 def test_a_refused_token_fails_tags_and_is_reported_once_naming_the_variable(
     database, slack_api, caplog, error
 ):
-    slack_api.token_error("xoxb-test", error)
+    if error == "missing_scope":
+        slack_api.fail("reactions.add", error)
+    else:
+        slack_api.token_error("xoxb-test", error)
     tagger = _tagger(database, slack_api)
     for ts in ("13.1", "13.2", "13.3"):
         tagger.accept(_message(ts))

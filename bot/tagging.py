@@ -331,10 +331,12 @@ class Tagger:
         else:
             log.warning("reactions.add refused for %s/%s: %s", channel, ts, refusal)
             return
+        # An emoji per setting; the token once, whichever emoji met it.
+        key = (refusal, reaction if refusal in SETTINGS_ERRORS else "")
         with self._reported_lock:
-            if (refusal, reaction) in self._reported:
+            if key in self._reported:
                 return
-            self._reported.add((refusal, reaction))
+            self._reported.add(key)
         log.error("%s", problem)
 
     def _start_status_writer(self) -> None:

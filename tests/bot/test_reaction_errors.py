@@ -7,10 +7,12 @@ import logging
 import pytest
 from slack_sdk import WebClient
 
+from bot.models import Answer
 from bot.slack_client import make_client
 from bot.tagging import Tagger
 from tests.bot.conftest import wait_until
 from tests.bot.test_tagging import _Inline, _message, _Models, _ShutDown
+from training.classifiers.base import Prediction
 from training.config import SlackSettings
 from training.feedback import FAILED, PENDING, TAGGED, FeedbackStore
 
@@ -28,6 +30,14 @@ ANSWERED_WHEN_ASKED = [
     "thread_locked",
     "internal_error",  # Slack answered: the tag is over, not left pending forever
 ]
+
+
+class _ByText(_Models):
+    """Baseball for a home run, hockey otherwise."""
+
+    def classify(self, text: str) -> Answer:
+        label = "baseball" if "home run" in text else "hockey"
+        return Answer(Prediction(label, 0.95, {label: 0.95}, "local-test"))
 
 
 def _tagger(database, slack_api, **slack) -> Tagger:
@@ -104,11 +114,15 @@ def test_a_refused_token_fails_tags_and_is_reported_once_naming_the_variable(
     tagger = _tagger(database, slack_api)
     for ts in ("13.1", "13.2", "13.3"):
         tagger.accept(_message(ts))
+    tagger.models = _ByText()
+    tagger.accept(_message("13.4", "a home run"))  # the other emoji: the same token problem
 
     tagger.work_once(_plain_client(slack_api))
 
-    for ts in ("13.1", "13.2", "13.3"):
+    for ts in ("13.1", "13.2", "13.3", "13.4"):
         assert wait_until(lambda ts=ts: _settled(tagger, ts)).failure == error
+    names = {call.params["name"] for call in slack_api.calls_to("reactions.add")}
+    assert names == {"baseball", "ice_hockey_stick_and_puck"}
     loud = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(loud) == 1
     assert "SLACK_BOT_TOKEN" in loud[0].getMessage()

@@ -184,3 +184,23 @@ def test_healthz_is_not_200_until_the_active_model_is_loaded(serve, registered_m
     assert "model" in while_loading.text
     wait_until(lambda: bot.get("/healthz").status == 200)
     assert "*hockey*" in bot.command("the goalie stopped the puck").text
+
+
+@pytest.mark.e2e
+def test_a_token_slack_refuses_stops_the_served_process_with_one_line(slack_api):
+    slack_api.token_error("xoxb-revoked", "token_revoked")
+    argv = [*gunicorn_executable(), *gunicorn_argv(_free_port())]  # the Procfile's web line
+    env = _env(
+        SLACK_BOT_TOKEN="xoxb-revoked",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack_api.url,
+    )
+
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
+
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if "SLACK_BOT_TOKEN" in line]
+    assert len(errors) == 1
+    assert "token_revoked" in errors[0]
+    assert "Traceback" not in result.stderr
+    assert "Booting worker" not in result.stderr  # stopped before serving anything

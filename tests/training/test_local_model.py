@@ -13,6 +13,7 @@ from sklearn.base import clone
 from sklearn.model_selection import cross_val_score
 
 from training.classifiers.base import LABELS, Prediction
+from training.classifiers.embedding import TokenEmbeddings
 from training.classifiers.local import (
     LocalModel,
     file_sha256,
@@ -131,14 +132,34 @@ _LABELS3 = ["hockey", "baseball", "other"]
 
 @pytest.mark.unit
 def test_probabilities_compose_the_two_stages(tiny: LocalModel) -> None:
-    """P(other) = 1 - P(sport); the sports share P(sport) as stage B says."""
+    """A short text: P(other) = 1 - P(sport), the sports share P(sport) as the short-text
+    stage B says; then the embedding model's answer is blended in (weighted geometric
+    mean) and the result sharpened."""
     text = "pitcher inning bullpen goalie"
     proba = tiny.predict_proba([text])[0]
     features = tiny.pipeline_.transform([text])
     offset = tiny.sport_offsets_[0]  # a short chat-like text
     p_sport = 1 / (1 + np.exp(-(tiny.sport_model_.decision_function(features)[0] + offset)))
-    kind = tiny.kind_model_.predict_proba(features)[0]
-    np.testing.assert_allclose(proba, [p_sport * kind[0], p_sport * kind[1], 1 - p_sport])
+    kind = tiny.short_kind_model_.predict_proba(features)[0]
+    stages = np.array([p_sport * kind[0], p_sport * kind[1], 1 - p_sport])
+    vector = TokenEmbeddings.shared().embed([text])[0]
+    scores = tiny.embedding_coef_ @ vector + tiny.embedding_intercept_
+    log_embedding = scores - np.log(np.exp(scores).sum())
+    w, sharpness = tiny.embedding_weight, tiny.short_sharpness
+    expected = np.exp(sharpness * ((1 - w) * np.log(stages) + w * log_embedding))
+    np.testing.assert_allclose(proba, expected / expected.sum())
+
+
+@pytest.mark.unit
+def test_short_texts_have_stages_of_their_own(tiny: LocalModel) -> None:
+    """Which sport a message is comes from a model fitted on short examples weighted
+    up, not from the posts' model; the embedding model has one row per class."""
+    assert tiny.short_kind_model_ is not tiny.kind_model_
+    assert tiny.embedding_coef_.shape == (3, 256)
+    assert tiny.metadata_["embeddings"] == "wordllama-l2_supercat_256"
+    without = _refitless(tiny, embedding_weight=0.0, short_sharpness=1.0)
+    text = ["puck goalie"]
+    assert not np.allclose(without.predict_proba(text), tiny.predict_proba(text))
 
 
 @pytest.mark.unit

@@ -43,6 +43,7 @@ import json
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -56,13 +57,14 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from training.classifiers import scoring
+from training import knowledge
+from training.classifiers import embedding, scoring
 from training.classifiers.base import LABELS, MAX_TEXT_CHARS, TextClassifier
 from training.classifiers.nbsvm import NBLogisticRegression
 from training.classifiers.scoring import OTHER, file_sha256, thread_of
 from training.errors import DataError, ModelFileError
 
-FORMAT_VERSION = 4  # 3: NB-LR stages (post_sport_model_, kind_model_); 4: thread memory
+FORMAT_VERSION = 5  # 3: NB-LR stages; 4: thread memory; 5: short-text stages and embeddings
 ARTIFACT_SUFFIX = scoring.ARTIFACT_SUFFIX
 # Texts up to this long are scored by the lean path one by one; longer texts
 # and big batches go through the scikit-learn pipeline, where its fixed cost
@@ -128,6 +130,10 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         thread_weight: float = 1.0,
         short_offset: float = 0.0,
         short_weight: float = 3.0,
+        knowledge: bool = True,
+        embedding_weight: float = 0.4,
+        embedding_C: float = 10.0,  # noqa: N803
+        short_sharpness: float = 1.5,
         max_chars: int = 1_500,
         max_iter: int = 15,
         random_state: int = 0,
@@ -143,6 +149,10 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         self.thread_weight = thread_weight
         self.short_offset = short_offset
         self.short_weight = short_weight
+        self.knowledge = knowledge
+        self.embedding_weight = embedding_weight
+        self.embedding_C = embedding_C
+        self.short_sharpness = short_sharpness
         self.max_chars = max_chars
         self.max_iter = max_iter
         self.random_state = random_state
@@ -150,30 +160,38 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
     # ----- scikit-learn estimator contract ---------------------------------
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> LocalModel:
-        """Fit on raw texts and their labels; records a hash of the data in ``metadata_``."""
+        """Fit on raw texts and their labels; records a hash of the data in ``metadata_``.
+
+        With ``knowledge`` on, the short messages made from sportbot's lists of names
+        and terms (``training.knowledge``) are added to what the short-text stages
+        learn from; the posts' stages and the word weights never see them.
+        """
         texts = [str(text) for text in texts]
         labels = [str(label) for label in labels]
         if len(texts) != len(labels):
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels.")
-        prepared, short = zip(*[self._split(text) for text in texts], strict=True)
-        self.pipeline_ = self._build_pipeline()
-        features = self.pipeline_.fit_transform(prepared)
-        y = np.asarray(labels)
-        self.classes_ = np.unique(y)
-        short = np.array(short)
-        self._fit_sport_stage(features, y, short)
-        self._fit_kind_stage(features, y, short)
-        self.thread_keys_, self.thread_counts_ = self._thread_counts(texts, y)
+        self.classes_ = np.unique(labels)
+        known_texts, known_labels = self._knowledge()
+        data = _Examples.of(texts + known_texts, labels + known_labels, len(texts), self)
+        self.pipeline_ = self._build_pipeline().fit(data.prepared[: len(texts)])
+        features = self.pipeline_.transform(data.prepared)
+        self._fit_sport_stage(features, data)
+        self._fit_kind_stage(features, data)
+        self._fit_embedding_stage(data)
+        self.thread_keys_, self.thread_counts_ = self._thread_counts(texts, data.y[: len(texts)])
         self.metadata_ = {
             "format_version": FORMAT_VERSION,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "sklearn_version": sklearn.__version__,
-            "data_sha256": data_sha256(texts, labels),
+            # The lists are part of what the model learned: other lists, other model.
+            "data_sha256": data_sha256(texts, labels, known_texts, known_labels),
             "n_examples": len(texts),
+            "n_knowledge_examples": len(known_texts),
             "labels": [str(label) for label in self.classes_],
             "label_counts": dict(sorted(Counter(labels).items())),
             "params": _jsonable(self.get_params()),
             "sport_offsets": [float(v) for v in self.sport_offsets_],
+            "embeddings": embedding.NAME if self.embedding_coef_.size else None,
             "metrics": {},
         }
         self._reset_caches()
@@ -202,24 +220,40 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         metadata = getattr(self, "metadata_", None)
         return f"local-{metadata['data_sha256'][:12]}" if metadata else "local-unfitted"
 
-    # ----- the two stages ------------------------------------------------------
+    def _knowledge(self) -> tuple[list[str], list[str]]:
+        """The list-made examples whose labels this model has (none when ``knowledge`` is off)."""
+        if not self.knowledge:
+            return [], []
+        pairs = [
+            (text, label)
+            for text, label in zip(*knowledge.examples(), strict=True)
+            if label in self.classes_
+        ]
+        return [text for text, _ in pairs], [label for _, label in pairs]
 
-    def _fit_sport_stage(self, features: Any, y: np.ndarray, short: np.ndarray) -> None:
+    # ----- the stages ----------------------------------------------------------
+
+    def _fit_sport_stage(self, features: Any, data: _Examples) -> None:
         """Stage A (sport vs other): a model for chat, one for posts, and their offsets."""
         self.sport_model_ = None
         self.post_sport_model_ = None
         self.sport_offsets_ = np.zeros(2)
         if OTHER not in self.classes_ or len(self.classes_) < 2:
             return
-        sport = (y != OTHER).astype(int)
-        # Short texts (the seed's chat lines) are what the bot classifies; weight
-        # them up so 10,000 long posts do not drown them.
-        weights = np.where(short, self.short_weight, 1.0)
-        self.sport_offsets_ = self._sport_offsets(features, sport, weights, short)
+        sport = (data.y != OTHER).astype(int)
+        # Short texts are what the bot classifies; weight them up so 10,000 long
+        # posts do not drown them.
+        weights = np.where(data.short, self.short_weight, 1.0)
         self.sport_model_ = self._linear(self.alpha, "balanced").fit(
             features, sport, sample_weight=weights
         )
-        self.post_sport_model_ = self._post_sport().fit(features, sport, sample_weight=weights)
+        given = np.flatnonzero(~data.known)
+        self.sport_offsets_ = self._sport_offsets(
+            features[given], sport[given], weights[given], data.short[given]
+        )
+        self.post_sport_model_ = self._post_sport().fit(
+            features[given], sport[given], sample_weight=weights[given]
+        )
 
     def _sport_offsets(
         self, features: Any, sport: np.ndarray, weights: np.ndarray, short: np.ndarray
@@ -252,16 +286,47 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
             C=self.post_sport_C, alpha=self.nb_alpha, class_weight="balanced"
         )
 
-    def _fit_kind_stage(self, features: Any, y: np.ndarray, short: np.ndarray) -> None:
-        """Stage B (which sport), on the sport examples only."""
+    def _fit_kind_stage(self, features: Any, data: _Examples) -> None:
+        """Stage B (which sport), on the sport examples only: one model for posts, from
+        the examples given, and one for short texts, from those and the list-made ones,
+        short ones weighted up."""
         self.kinds_ = np.array([label for label in self.classes_ if label != OTHER])
         self.kind_model_ = None
+        self.short_kind_model_ = None
         if len(self.kinds_) < 2:
             return
-        rows = np.flatnonzero(y != OTHER)
+        sport = data.y != OTHER
+        given = np.flatnonzero(sport & ~data.known)
         self.kind_model_ = NBLogisticRegression(C=self.kind_C, alpha=self.nb_alpha).fit(
-            features[rows], y[rows]
+            features[given], data.y[given]
         )
+        rows = np.flatnonzero(sport)
+        self.short_kind_model_ = NBLogisticRegression(
+            C=self.kind_C, alpha=self.nb_alpha, class_weight="balanced"
+        ).fit(
+            features[rows],
+            data.y[rows],
+            sample_weight=np.where(data.short[rows], self.short_weight, 1.0),
+        )
+
+    def _fit_embedding_stage(self, data: _Examples) -> None:
+        """A linear model over mean token embeddings (``embedding``), for short texts:
+        ``embedding_coef_`` is one row per class (``classes_`` order), empty when off."""
+        self.embedding_coef_ = np.zeros((0, embedding.DIMENSIONS))
+        self.embedding_intercept_ = np.zeros(0)
+        if not self.embedding_weight or len(self.classes_) < 2:
+            return
+        from sklearn.linear_model import LogisticRegression
+
+        vectors = embedding.TokenEmbeddings.shared().embed(data.prepared)
+        model = LogisticRegression(
+            C=self.embedding_C, class_weight="balanced", max_iter=3000
+        ).fit(vectors, data.y, sample_weight=np.where(data.short, self.short_weight, 1.0))
+        coef, intercept = model.coef_, model.intercept_
+        if len(self.classes_) == 2:  # one sigmoid row is a softmax over [0, row]
+            coef = np.vstack([np.zeros_like(coef[0]), coef[0]])
+            intercept = np.array([0.0, intercept[0]])
+        self.embedding_coef_, self.embedding_intercept_ = coef, intercept
 
     def _linear(self, alpha: float, class_weight: str | None) -> SGDClassifier:
         return SGDClassifier(
@@ -293,12 +358,20 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         kind_scores: np.ndarray | None,
         short: bool,
         thread: np.ndarray | None = None,
+        embedded: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Class probabilities in ``classes_`` order from the stages' raw scores
-        and the post's thread prior (``scoring.Scorer.thread_prior``)."""
+        """Class probabilities in ``classes_`` order from the stages' raw scores, the
+        post's thread prior (``scoring.Scorer.thread_prior``) and, for a short text,
+        its embedding (``scoring.blend_short``)."""
         if sport_score is not None:
             sport_score = sport_score + self.sport_offsets_[0 if short else 1]
-        return scoring.compose(self.classes_, self.kinds_, sport_score, kind_scores, thread)
+        proba = scoring.compose(self.classes_, self.kinds_, sport_score, kind_scores, thread)
+        if not short:
+            return proba
+        scores = None
+        if embedded is not None and self.embedding_coef_.size:
+            scores = self.embedding_coef_ @ embedded + self.embedding_intercept_
+        return scoring.blend_short(proba, scores, self.embedding_weight, self.short_sharpness)
 
     # ----- the two scoring paths -------------------------------------------
 
@@ -317,6 +390,15 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         kind = None
         if self.kind_model_ is not None:
             kind = self.kind_model_.decision_function(features).reshape(len(prepared), -1)
+            if self.short_kind_model_ is not None:
+                short_kind = self.short_kind_model_.decision_function(features)
+                kind = np.where(np.array(short)[:, None], short_kind.reshape(kind.shape), kind)
+        embedded = [None] * len(prepared)
+        rows = [i for i, is_short in enumerate(short) if is_short]
+        if rows and self.embedding_coef_.size:
+            vectors = embedding.TokenEmbeddings.shared().embed([prepared[i] for i in rows])
+            for i, vector in zip(rows, vectors, strict=True):
+                embedded[i] = vector
         return np.vstack(
             [
                 self._compose(
@@ -324,6 +406,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
                     None if kind is None else kind[i],
                     short[i],
                     self.scorer().thread_prior(texts[i]),
+                    embedded[i],
                 )
                 for i in range(len(prepared))
             ]
@@ -338,7 +421,12 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         ``save`` writes to the ``.scorer.npz`` file the Slack app loads."""
         cached = self.__dict__.get("_scorer")
         if cached is None:
-            stages = (self.sport_model_, self.post_sport_model_, self.kind_model_)
+            stages = (
+                self.sport_model_,
+                self.post_sport_model_,
+                self.kind_model_,
+                self.short_kind_model_,
+            )
             models = [m for m in stages if m is not None]
             idf = self.pipeline_.named_steps["tfidf"].idf_
             table = np.ascontiguousarray(np.column_stack([*(m.coef_.T for m in models), idf]))
@@ -351,6 +439,11 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
                 intercept=np.concatenate([m.intercept_ for m in models]) if models else np.zeros(0),
                 has_sport_stage=self.sport_model_ is not None,
                 has_kind_stage=self.kind_model_ is not None,
+                has_short_kind_stage=self.short_kind_model_ is not None,
+                embedding_coef=np.asarray(self.embedding_coef_, dtype=np.float64),
+                embedding_intercept=np.asarray(self.embedding_intercept_, dtype=np.float64),
+                embedding_weight=float(self.embedding_weight),
+                short_sharpness=float(self.short_sharpness),
                 sport_offsets=np.asarray(self.sport_offsets_, dtype=np.float64),
                 thread_keys=self.thread_keys_,
                 thread_counts=self.thread_counts_,
@@ -405,6 +498,23 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         )
 
 
+@dataclass(frozen=True)
+class _Examples:
+    """One fit's examples: prepared texts, labels, which are short (chat-like) and
+    which are list-made (``knowledge``: the last ones)."""
+
+    prepared: list[str]
+    y: np.ndarray
+    short: np.ndarray
+    known: np.ndarray
+
+    @classmethod
+    def of(cls, texts: list[str], labels: list[str], n_given: int, model: LocalModel) -> _Examples:
+        prepared, short = zip(*[model._split(text) for text in texts], strict=True)
+        known = np.arange(len(texts)) >= n_given
+        return cls(list(prepared), np.asarray(labels), np.array(short), known)
+
+
 # ----- training data ---------------------------------------------------------
 
 
@@ -436,12 +546,23 @@ def read_jsonl_lines(content: str, name: str) -> list[dict]:
     return rows
 
 
-def data_sha256(texts: Sequence[str], labels: Sequence[str]) -> str:
-    """A hash of the training data, order included: same data, same hash."""
+def data_sha256(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    known_texts: Sequence[str] = (),
+    known_labels: Sequence[str] = (),
+) -> str:
+    """A hash of the training data, order included: same data, same hash. The
+    list-made examples a model also learned from (``knowledge``) count after a marker."""
     digest = hashlib.sha256()
     for text, label in zip(texts, labels, strict=True):
         digest.update(json.dumps([label, text]).encode("utf-8"))
         digest.update(b"\n")
+    if known_texts:
+        digest.update(b"knowledge\n")
+        for text, label in zip(known_texts, known_labels, strict=True):
+            digest.update(json.dumps([label, text]).encode("utf-8"))
+            digest.update(b"\n")
     return digest.hexdigest()
 
 
@@ -514,14 +635,19 @@ def _checked(model: object, path: Path) -> LocalModel:
     if not isinstance(model, LocalModel) or not hasattr(model, "pipeline_"):
         raise ModelFileError(f"Model file {path} does not hold a fitted LocalModel.")
     version = model.metadata_.get("format_version")
-    if version == 3:  # from before thread memory: it scores as it did
-        model.thread_weight = 0.0
-        model.thread_keys_, model.thread_counts_ = np.array([], dtype=str), np.zeros((0, 0))
-    elif version != FORMAT_VERSION:
+    if version not in (3, 4, FORMAT_VERSION):
         raise ModelFileError(
             f"Model file {path} has format version {version}; this sportbot reads "
             f"versions 3 to {FORMAT_VERSION}. Retrain the local model."
         )
+    if version == 3:  # from before thread memory: it scores as it did
+        model.thread_weight = 0.0
+        model.thread_keys_, model.thread_counts_ = np.array([], dtype=str), np.zeros((0, 0))
+    if version in (3, 4):  # from before the short-text stages: short texts score as they did
+        model.short_kind_model_ = None
+        model.embedding_weight, model.short_sharpness = 0.0, 1.0
+        model.embedding_coef_ = np.zeros((0, embedding.DIMENSIONS))
+        model.embedding_intercept_ = np.zeros(0)
     return model
 
 

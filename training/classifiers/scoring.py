@@ -38,7 +38,8 @@ from training.errors import ModelFileError
 
 ARTIFACT_SUFFIX = ".skops"  # the LocalModel artifact the scorer file goes with
 SCORER_SUFFIX = ".scorer.npz"
-SCORER_FORMAT = 1
+SCORER_FORMAT = 2  # 2: short-text kind stage and embeddings
+SCORER_FORMATS = (1, SCORER_FORMAT)
 OTHER = "other"
 # A text shorter than this with no news headers is chat, which stage A scores
 # with its own model and offset.
@@ -194,6 +195,28 @@ def compose(
     return proba
 
 
+def blend_short(
+    proba: np.ndarray, embedding_scores: np.ndarray | None, weight: float, sharpness: float
+) -> np.ndarray:
+    """A short text's probabilities: the stages' ``proba`` and the embedding model's
+    softmax (``embedding_scores``; None without one) combined as a weighted geometric
+    mean, then sharpened by ``sharpness``, normalised.
+
+    Sharpening is calibration: on short texts the stages' answers are right more
+    often than their confidence says, so at the reaction threshold they were too shy.
+    """
+    logp = np.log(np.clip(proba, 1e-12, None))
+    if embedding_scores is not None and weight:
+        shifted = embedding_scores - embedding_scores.max()
+        log_emb = shifted - np.log(np.exp(shifted).sum())
+        logp = (1.0 - weight) * logp + weight * log_emb
+    if embedding_scores is None and sharpness == 1.0:
+        return proba
+    logp = logp * sharpness
+    out = np.exp(logp - logp.max())
+    return out / out.sum()
+
+
 # ----- the scorer ----------------------------------------------------------------
 
 
@@ -214,7 +237,7 @@ class Scorer:
     table: np.ndarray
     intercept: np.ndarray
     has_sport_stage: bool  # columns 0-1: chat and post sport-or-not
-    has_kind_stage: bool
+    has_kind_stage: bool  # then the post kind stage's columns
     sport_offsets: np.ndarray  # [chat, post]
     thread_keys: np.ndarray
     thread_counts: np.ndarray
@@ -224,6 +247,13 @@ class Scorer:
     token_pattern: str
     char_ngrams: tuple[int, int]
     max_chars: int
+    # Short texts (format 2): a kind stage of their own (columns after the post
+    # kind stage's), and a linear model over token embeddings blended in.
+    has_short_kind_stage: bool = False
+    embedding_coef: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    embedding_intercept: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    embedding_weight: float = 0.0
+    short_sharpness: float = 1.0
     _threads: dict[str, int] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -253,9 +283,23 @@ class Scorer:
         sport = None
         if self.has_sport_stage:
             sport = scores[0 if short else 1] + self.sport_offsets[0 if short else 1]
-        stage_b = 2 if self.has_sport_stage else 0
-        kind = scores[stage_b:] if self.has_kind_stage else None
-        return compose(self.classes, self.kinds, sport, kind, thread)
+        kind = None
+        if self.has_kind_stage:
+            start = 2 if self.has_sport_stage else 0
+            width = (len(scores) - start) // (2 if self.has_short_kind_stage else 1)
+            if short and self.has_short_kind_stage:
+                start += width
+            kind = scores[start : start + width]
+        proba = compose(self.classes, self.kinds, sport, kind, thread)
+        if not short:
+            return proba
+        embedded = None
+        if self.embedding_coef.size:
+            from training.classifiers.embedding import TokenEmbeddings
+
+            vector = TokenEmbeddings.shared().embed([text])[0]
+            embedded = self.embedding_coef @ vector + self.embedding_intercept
+        return blend_short(proba, embedded, self.embedding_weight, self.short_sharpness)
 
     def thread_prior(self, text: str) -> np.ndarray | None:
         """How a training thread with this post's Subject was labelled: add-one smoothed
@@ -296,6 +340,7 @@ class ScoredModel(TextClassifier):
 # ----- the .scorer.npz file --------------------------------------------------------
 
 _ARRAYS = ("classes", "kinds", "table", "intercept", "sport_offsets", "thread_keys")
+_ARRAYS_2 = ("embedding_coef", "embedding_intercept")  # format 2 on
 
 
 def scorer_path(artifact: Path | str) -> Path:
@@ -317,8 +362,11 @@ def save(scorer: Scorer, path: Path) -> str:
         "token_pattern": scorer.token_pattern,
         "char_ngrams": list(scorer.char_ngrams),
         "max_chars": scorer.max_chars,
+        "has_short_kind_stage": scorer.has_short_kind_stage,
+        "embedding_weight": scorer.embedding_weight,
+        "short_sharpness": scorer.short_sharpness,
     }
-    arrays = {name: getattr(scorer, name) for name in _ARRAYS}
+    arrays = {name: getattr(scorer, name) for name in (*_ARRAYS, *_ARRAYS_2)}
     staging = path.with_name(f".{path.name}.tmp")
     with staging.open("wb") as handle:
         np.savez_compressed(
@@ -346,12 +394,14 @@ def load(path: Path | str, expected_sha256: str) -> ScoredModel:
     try:
         with np.load(path, allow_pickle=False) as data:  # arrays only: no code runs
             config = json.loads(str(data["config"]))
-            arrays = {name: data[name] for name in (*_ARRAYS, "thread_counts")}
-        if config.get("format") != SCORER_FORMAT:
-            raise ModelFileError(
-                f"Scorer file {path} has format {config.get('format')}; this sportbot "
-                f"reads format {SCORER_FORMAT}. Retrain the local model."
-            )
+            if config.get("format") not in SCORER_FORMATS:
+                raise ModelFileError(
+                    f"Scorer file {path} has format {config.get('format')}; this sportbot "
+                    f"reads formats {SCORER_FORMATS[0]} to {SCORER_FORMAT}. "
+                    "Retrain the local model."
+                )
+            names = (*_ARRAYS, "thread_counts", *(_ARRAYS_2 if config["format"] >= 2 else ()))
+            arrays = {name: data[name] for name in names}
         scorer = Scorer(
             model_id=config["model_id"],
             has_sport_stage=bool(config["has_sport_stage"]),
@@ -362,6 +412,9 @@ def load(path: Path | str, expected_sha256: str) -> ScoredModel:
             token_pattern=str(config["token_pattern"]),
             char_ngrams=tuple(config["char_ngrams"]),
             max_chars=int(config["max_chars"]),
+            has_short_kind_stage=bool(config.get("has_short_kind_stage", False)),
+            embedding_weight=float(config.get("embedding_weight", 0.0)),
+            short_sharpness=float(config.get("short_sharpness", 1.0)),
             **arrays,
         )
     except ModelFileError:

@@ -1,10 +1,13 @@
 """Stage helpers for OpenAI fine-tuning jobs: upload, create, poll, results, cancel.
 
-Thin functions over the real ``openai`` client. The client retries 429/5xx and
-connection errors itself (``max_retries``); ``retrying`` adds a slower loop of
-our own around every call made while waiting, because a job runs for minutes
-to hours and one bad minute of network must not lose it. Nothing here touches
-the database: the pipeline persists what these functions return.
+Thin functions over the real ``openai`` client. Every call goes through
+``call`` and so through the one error boundary (training/openai_calls.py): no
+``openai`` exception leaves this module, only ours with a message that says
+what to do. The client retries 429/5xx and connection errors itself
+(``max_retries``); ``retrying`` adds a slower loop of our own around every call
+made while waiting, because a job runs for minutes to hours and one bad minute
+of network must not lose it. Nothing here touches the database: the pipeline
+persists what these functions return.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, TypeVar
 import openai
 
 from training.errors import OpenAIError
+from training.openai_calls import openai_error, translated
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,8 +46,11 @@ def retrying(
             return call()
         except TRANSIENT as error:
             if attempt == attempts - 1:
-                raise OpenAIError(
-                    f"OpenAI kept failing while waiting for the job: {error}"
+                ours = _translate(error, "while waiting for the job")
+                raise type(ours)(
+                    f"OpenAI kept failing while waiting for the job: {ours}",
+                    status_code=ours.status_code,
+                    code=ours.code,
                 ) from None
             delay = min(base_delay * 2**attempt, 60.0)
             log.warning("OpenAI call failed (%s); retrying in %.1f s", type(error).__name__, delay)
@@ -51,10 +58,33 @@ def retrying(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def call(
+    client: openai.OpenAI,
+    what: str,
+    request: Callable[[], T],
+    *,
+    retry: bool = False,
+    creating_job: bool = False,
+    sleep: Sleep = time.sleep,
+) -> T:
+    """``request()`` through the error boundary (and ``retrying`` when ``retry``)."""
+    with translated(what, client=client, creating_job=creating_job):
+        return retrying(request, sleep=sleep) if retry else request()
+
+
+def _translate(error: openai.OpenAIError, what: str) -> OpenAIError:
+    return openai_error(error, what)
+
+
 def upload(client: openai.OpenAI, path: Path) -> str:
     """Upload a prepared JSONL file for fine-tuning; returns its file id."""
+    name = Path(path).name
     with open(path, "rb") as handle:
-        return client.files.create(file=(Path(path).name, handle), purpose="fine-tune").id
+        return call(
+            client,
+            f"while uploading {name}",
+            lambda: client.files.create(file=(name, handle), purpose="fine-tune"),
+        ).id
 
 
 def suffix_for(run_id: int) -> str:
@@ -72,34 +102,61 @@ def create_job(
     epochs: int,
     seed: int | None = None,
 ) -> Any:
-    """Create the fine-tuning job of run ``run_id`` (metadata carries the run id)."""
-    return client.fine_tuning.jobs.create(
-        model=model,
-        training_file=training_file,
-        validation_file=validation_file,
-        suffix=suffix_for(run_id),
-        seed=seed if seed is not None else run_id,
-        method={"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": epochs}}},
-        metadata={"sportbot_run": str(run_id)},
+    """Create the fine-tuning job of run ``run_id`` (metadata carries the run id).
+
+    A refusal (any 4xx without a faulty parameter: the organisation may no longer
+    fine-tune) raises FineTuningRefusedError.
+    """
+    return call(
+        client,
+        f"while creating the fine-tuning job on {model}",
+        lambda: client.fine_tuning.jobs.create(
+            model=model,
+            training_file=training_file,
+            validation_file=validation_file,
+            suffix=suffix_for(run_id),
+            seed=seed if seed is not None else run_id,
+            method={"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": epochs}}},
+            metadata={"sportbot_run": str(run_id)},
+        ),
+        creating_job=True,
     )
 
 
-def find_job(client: openai.OpenAI, run_id: int) -> Any | None:
+def find_job(client: openai.OpenAI, run_id: int, *, sleep: Sleep = time.sleep) -> Any | None:
     """The job already created for ``run_id`` (a crash after create, before saving its id)."""
-    page = retrying(lambda: client.fine_tuning.jobs.list(metadata={"sportbot_run": str(run_id)}))
+    page = call(
+        client,
+        "while listing fine-tuning jobs",
+        lambda: client.fine_tuning.jobs.list(metadata={"sportbot_run": str(run_id)}),
+        retry=True,
+        sleep=sleep,
+    )
     jobs = [job for job in page.data if (job.metadata or {}).get("sportbot_run") == str(run_id)]
     return jobs[0] if jobs else None
 
 
 def retrieve(client: openai.OpenAI, job_id: str, *, sleep: Sleep = time.sleep) -> Any:
-    return retrying(lambda: client.fine_tuning.jobs.retrieve(job_id), sleep=sleep)
+    return call(
+        client,
+        f"while retrieving job {job_id}",
+        lambda: client.fine_tuning.jobs.retrieve(job_id),
+        retry=True,
+        sleep=sleep,
+    )
 
 
 def new_events(
     client: openai.OpenAI, job_id: str, seen: set[str], *, sleep: Sleep = time.sleep
 ) -> list[Any]:
     """Events not in ``seen`` (ids added to it), oldest first."""
-    page = retrying(lambda: client.fine_tuning.jobs.list_events(job_id, limit=50), sleep=sleep)
+    page = call(
+        client,
+        f"while reading the events of job {job_id}",
+        lambda: client.fine_tuning.jobs.list_events(job_id, limit=50),
+        retry=True,
+        sleep=sleep,
+    )
     fresh = [event for event in page.data if event.id not in seen]
     seen.update(event.id for event in fresh)
     return list(reversed(fresh))  # the API lists newest first
@@ -146,7 +203,14 @@ def download_results(client: openai.OpenAI, job: Any, *, sleep: Sleep = time.sle
     """The job's result CSV as text ('' when it has none); base64 content is decoded."""
     if not job.result_files:
         return ""
-    content = retrying(lambda: client.files.content(job.result_files[0]), sleep=sleep).content
+    file_id = job.result_files[0]
+    content = call(
+        client,
+        f"while downloading the result file {file_id}",
+        lambda: client.files.content(file_id),
+        retry=True,
+        sleep=sleep,
+    ).content
     return decode_result(content)
 
 
@@ -178,7 +242,8 @@ def _number(value: str | None) -> float | None:
 
 def cancel(client: openai.OpenAI, job_id: str) -> Any:
     """Cancel a job; a job that has already ended is returned as it is."""
-    try:
-        return client.fine_tuning.jobs.cancel(job_id)
-    except openai.BadRequestError:
-        return client.fine_tuning.jobs.retrieve(job_id)
+    with translated(f"while cancelling job {job_id}", client=client):
+        try:
+            return client.fine_tuning.jobs.cancel(job_id)
+        except openai.BadRequestError:  # it has already ended
+            return client.fine_tuning.jobs.retrieve(job_id)

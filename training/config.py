@@ -112,6 +112,11 @@ class TrainingSettings:
     cost_cap_usd: float | None = None
     prices: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_TRAINING_PRICES))
     epochs: int = 4
+    # What the clock process does once OpenAI refuses to create fine-tuning jobs (most
+    # organisations since 2026-07-02, all from 2027-01-06): "local" trains the
+    # embedded model instead, "skip" leaves the tick. Either way OpenAI is not asked
+    # again until the clock process restarts.
+    openai_refused: str = "local"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -191,6 +196,7 @@ class Settings:
                 cost_cap_usd=env.optional_float("SPORTBOT_COST_CAP_USD"),
                 prices={**DEFAULT_TRAINING_PRICES, **env.prices("SPORTBOT_TRAINING_PRICES")},
                 epochs=env.int("SPORTBOT_EPOCHS", 4, minimum=1, maximum=50),
+                openai_refused=env.choice("SPORTBOT_OPENAI_REFUSED", "local", ("local", "skip")),
             ),
         )
 

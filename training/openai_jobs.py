@@ -101,8 +101,13 @@ def create_job(
     validation_file: str | None,
     epochs: int,
     seed: int | None = None,
+    run_key: str | None = None,
 ) -> Any:
-    """Create the fine-tuning job of run ``run_id`` (metadata carries the run id).
+    """Create the fine-tuning job of run ``run_id``.
+
+    Its metadata ``sportbot_run`` is ``run_key`` (a UUID unique across deployments),
+    with the number beside it for people; without a key (runs older than migration
+    0007), the number.
 
     A refusal (any 4xx without a faulty parameter: the organisation may no longer
     fine-tune) raises FineTuningRefusedError.
@@ -117,23 +122,55 @@ def create_job(
             suffix=suffix_for(run_id),
             seed=seed if seed is not None else run_id,
             method={"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": epochs}}},
-            metadata={"sportbot_run": str(run_id)},
+            metadata=job_metadata(run_id, run_key),
         ),
         creating_job=True,
     )
 
 
-def find_job(client: openai.OpenAI, run_id: int, *, sleep: Sleep = time.sleep) -> Any | None:
-    """The job already created for ``run_id`` (a crash after create, before saving its id)."""
+def job_metadata(run_id: int, run_key: str | None) -> dict[str, str]:
+    """The metadata a run's job carries."""
+    if run_key is None:
+        return {"sportbot_run": str(run_id)}
+    return {"sportbot_run": run_key, "sportbot_run_id": str(run_id)}
+
+
+def find_job(
+    client: openai.OpenAI,
+    key: int | str,
+    *,
+    training_file: str | None = None,
+    sleep: Sleep = time.sleep,
+) -> Any | None:
+    """The job already created for a run (a crash after create, before saving its id).
+
+    ``key`` is the run's key (or, for old runs, its number). A job is adopted only
+    when its training file is ``training_file``, the run's own upload: a job with the
+    same key trained on other data (another deployment's, an old database's) is not
+    this run's, whatever its metadata says.
+    """
+    key = str(key)
     page = call(
         client,
         "while listing fine-tuning jobs",
-        lambda: client.fine_tuning.jobs.list(metadata={"sportbot_run": str(run_id)}),
+        lambda: client.fine_tuning.jobs.list(metadata={"sportbot_run": key}),
         retry=True,
         sleep=sleep,
     )
-    jobs = [job for job in page.data if (job.metadata or {}).get("sportbot_run") == str(run_id)]
-    return jobs[0] if jobs else None
+    jobs = [job for job in page.data if (job.metadata or {}).get("sportbot_run") == key]
+    if training_file is None:
+        return jobs[0] if jobs else None
+    for job in jobs:
+        if job.training_file == training_file:
+            return job
+        log.warning(
+            "Job %s carries sportbot_run=%s but trained on %s, not this run's %s: not adopted.",
+            job.id,
+            key,
+            job.training_file,
+            training_file,
+        )
+    return None
 
 
 def retrieve(client: openai.OpenAI, job_id: str, *, sleep: Sleep = time.sleep) -> Any:

@@ -338,11 +338,13 @@ def launch_openai(ctx: Context, run: RunInfo) -> RunInfo:
     if run.job_id:
         return run
     # A crash between create and save would otherwise launch a second, paid job.
-    job = openai_jobs.find_job(client, run.id)
+    key = run.run_key or run.id
+    job = openai_jobs.find_job(client, key, training_file=run.train_file_id, sleep=ctx.sleep)
     if job is None:
         job = openai_jobs.create_job(
             client,
             run_id=run.id,
+            run_key=run.run_key,
             model=run.base_model,
             training_file=run.train_file_id,
             validation_file=run.valid_file_id,

@@ -46,6 +46,7 @@ class RunInfo:
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    run_key: str | None = None  # a UUID; None for runs created before migration 0007
 
     @classmethod
     def of(cls, row: TrainingRun) -> RunInfo:

@@ -117,6 +117,10 @@ class TrainingSettings:
     # embedded model instead, "skip" leaves the tick. Either way OpenAI is not asked
     # again until the clock process restarts.
     openai_refused: str = "local"
+    # A paused fine-tuning job (paused at OpenAI, by a person or by OpenAI) is waited
+    # for this long; then the run ends as "paused" and releases the one-run lock, so
+    # it does not block every other run. `sportbot runs resume` takes it up again.
+    paused_limit_seconds: float = 3600.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,6 +201,9 @@ class Settings:
                 prices={**DEFAULT_TRAINING_PRICES, **env.prices("SPORTBOT_TRAINING_PRICES")},
                 epochs=env.int("SPORTBOT_EPOCHS", 4, minimum=1, maximum=50),
                 openai_refused=env.choice("SPORTBOT_OPENAI_REFUSED", "local", ("local", "skip")),
+                paused_limit_seconds=env.float(
+                    "SPORTBOT_PAUSED_LIMIT_SECONDS", 3600.0, minimum=0.0
+                ),
             ),
         )
 

@@ -29,6 +29,7 @@ Tree::
         ├── RunInProgressError    another run holds the lock (names it)
         ├── CostCapError          the estimated cost is above the configured cap
         └── JobFailedError        the fine-tuning job failed or was cancelled
+            └── JobPausedError    the job stayed paused past SPORTBOT_PAUSED_LIMIT_SECONDS
 """
 
 from __future__ import annotations
@@ -132,3 +133,8 @@ class CostCapError(RunError):
 
 class JobFailedError(RunError):
     """The fine-tuning job failed or was cancelled."""
+
+
+class JobPausedError(JobFailedError):
+    """The job stayed paused too long: the run stops waiting (status ``paused``), releases
+    the lock, and ``sportbot runs resume`` takes it up once the job runs again."""

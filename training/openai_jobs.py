@@ -30,6 +30,9 @@ from training.openai_calls import openai_error, translated
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+# The pause endpoint's answer; the spec's status list omits it. Not terminal: a
+# paused job can be resumed (or cancelled).
+PAUSED = "paused"
 RESULT_COLUMNS = ("step", "train_loss", "train_accuracy", "valid_loss", "valid_mean_token_accuracy")
 # Errors worth waiting out: the network, rate limits, OpenAI's own 5xx.
 TRANSIENT = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
@@ -208,20 +211,30 @@ def poll(
     sleep: Sleep = time.sleep,
     wait: Sleep | None = None,
     max_polls: int | None = None,
+    paused_limit: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Any:
     """Retrieve the job every ``interval`` seconds until it ends; returns the final job.
 
     ``on_update(job, new_events)`` sees each status and the events since the last poll.
     ``wait`` sleeps between polls (default ``sleep``); a webhook-aware one ends early.
+    A job paused for ``paused_limit`` seconds (by ``clock``) is returned paused.
     """
     seen: set[str] = set()
     polls = 0
+    paused_since: float | None = None
     while True:
         job = retrieve(client, job_id, sleep=sleep)
         on_update(job, new_events(client, job_id, seen, sleep=sleep))
         polls += 1
         if job.status in TERMINAL or (max_polls is not None and polls >= max_polls):
             return job
+        if job.status == PAUSED:
+            paused_since = clock() if paused_since is None else paused_since
+            if paused_limit is not None and clock() - paused_since >= paused_limit:
+                return job
+        else:
+            paused_since = None
         (wait or sleep)(interval)
 
 

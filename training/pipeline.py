@@ -42,6 +42,7 @@ from training.db import Database
 from training.errors import (
     CostCapError,
     JobFailedError,
+    JobPausedError,
     ModelFileError,
     NoModelError,
     RunError,
@@ -215,9 +216,27 @@ def resume(ctx: Context, run_id: int | None = None) -> list[Outcome]:
         runs = [run for run in runs if run.id == run_id]
     outcomes = []
     for run in runs:
+        if run.status == openai_jobs.PAUSED and not take_up_paused(ctx, run):
+            outcomes.append(Outcome(run=run))
+            continue
         ctx.say(f"Resuming run {run.id} ({run.status}, job {run.job_id or 'not created'})…")
         outcomes.append(advance(ctx, run))
     return outcomes
+
+
+def take_up_paused(ctx: Context, run: RunInfo) -> bool:
+    """True when a run that stopped waiting for its paused job can go on: the job runs
+    again (or has ended) and the lock is taken again. A still-paused job is only said."""
+    job = openai_jobs.retrieve(ctx.client(), run.job_id, sleep=ctx.sleep)
+    if job.status == openai_jobs.PAUSED:
+        ctx.say(
+            f"Run {run.id}: job {run.job_id} is still paused. Resume it at OpenAI, "
+            f"then `sportbot runs resume {run.id}`; or `sportbot runs cancel {run.id}`."
+        )
+        return False
+    ctx.runs.relock(run.id)
+    ctx.runs.update(run.id, error=None, finished_at=None)  # it is under way again
+    return True
 
 
 def cancel(ctx: Context, run_id: int) -> RunInfo:
@@ -366,8 +385,11 @@ def wait_for_job(ctx: Context, run: RunInfo) -> Any:
             if job.status not in openai_jobs.TERMINAL:  # the end is recorded by finish()
                 ctx.runs.update(run.id, status=job.status)
             lines.append(f"Job {job.id} is {job.status}.")
+            if job.status == openai_jobs.PAUSED:
+                lines.append(f"Waiting for it to resume (`sportbot runs cancel {run.id}` stops).")
         ctx.say(*lines)
 
+    limit = ctx.settings.training.paused_limit_seconds
     job = openai_jobs.poll(
         ctx.client(),
         run.job_id,
@@ -375,7 +397,16 @@ def wait_for_job(ctx: Context, run: RunInfo) -> Any:
         on_update=on_update,
         sleep=ctx.sleep,
         wait=webhooks.waiter(ctx.db, run.job_id, sleep=ctx.sleep),
+        paused_limit=limit,
     )
+    if job.status == openai_jobs.PAUSED:
+        error = JobPausedError(
+            f"Job {job.id} stayed paused for {limit:g} s (SPORTBOT_PAUSED_LIMIT_SECONDS): "
+            f"the run stopped waiting and released the lock. Resume the job at OpenAI, then "
+            f"`sportbot runs resume {run.id}`; or `sportbot runs cancel {run.id}`."
+        )
+        error.status = openai_jobs.PAUSED
+        raise error
     if job.status != "succeeded":
         error = JobFailedError(openai_jobs.failure_message(job))
         error.status = job.status  # "failed" or "cancelled": the run ends the same way

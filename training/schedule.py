@@ -112,6 +112,9 @@ def resume_unfinished(settings: Settings, db: Database) -> int:
     count = 0
     for run in ctx.runs.unfinished():
         try:
+            # A run that stopped waiting for its paused job goes on only once it runs again.
+            if run.status == "paused" and not pipeline.take_up_paused(ctx, run):
+                continue
             pipeline.advance(ctx, run)
         except SportbotError as error:
             log.error("Resuming run %s failed: %s", run.id, error)

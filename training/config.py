@@ -19,6 +19,7 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_BASE_MODEL = "babbage-002"
 DEFAULT_SEPARATOR = "\n\n###\n\n"
 DEFAULT_RETRAIN_CRON = "0 4 * * 1"
+DEFAULT_COST_CAP_USD = 10.0
 
 # USD per million training tokens. Prices change: override them with
 # SPORTBOT_TRAINING_PRICES ("model=price,model=price") rather than editing code.
@@ -109,7 +110,8 @@ class TrainingSettings:
     poll_interval: float = 30.0
     promotion_margin: float = 0.01
     retrain_cron: str = DEFAULT_RETRAIN_CRON
-    cost_cap_usd: float | None = None
+    # Unattended runs (the clock, Slack) spend at most this per fine-tune; "none" lifts it.
+    cost_cap_usd: float | None = DEFAULT_COST_CAP_USD
     prices: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_TRAINING_PRICES))
     epochs: int = 4
     # What the clock process does once OpenAI refuses to create fine-tuning jobs (most
@@ -197,7 +199,7 @@ class Settings:
                 poll_interval=env.float("SPORTBOT_POLL_INTERVAL", 30.0, minimum=0.0),
                 promotion_margin=env.float("SPORTBOT_PROMOTION_MARGIN", 0.01, minimum=0.0),
                 retrain_cron=env.str("SPORTBOT_RETRAIN_CRON") or DEFAULT_RETRAIN_CRON,
-                cost_cap_usd=env.optional_float("SPORTBOT_COST_CAP_USD"),
+                cost_cap_usd=env.cap("SPORTBOT_COST_CAP_USD", DEFAULT_COST_CAP_USD),
                 prices={**DEFAULT_TRAINING_PRICES, **env.prices("SPORTBOT_TRAINING_PRICES")},
                 epochs=env.int("SPORTBOT_EPOCHS", 4, minimum=1, maximum=50),
                 openai_refused=env.choice("SPORTBOT_OPENAI_REFUSED", "local", ("local", "skip")),
@@ -256,6 +258,13 @@ class _Env:
         if value is None:
             return default
         return self._bounded(name, value, minimum, maximum)
+
+    def cap(self, name: str, default: float) -> float | None:
+        """A limit: a number (at least 0), ``default`` when unset, None for "none"."""
+        raw = self.str(name)
+        if raw is not None and raw.strip().lower() == "none":
+            return None
+        return self.float(name, default, minimum=0.0)
 
     def optional_float(self, name: str) -> float | None:
         raw = self.str(name)

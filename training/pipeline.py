@@ -118,6 +118,8 @@ class Context:
     force: bool = False
     wait: bool = True
     poll_interval: float = 30.0
+    # Asked (with the cost estimate) before anything is uploaded; None: do not ask.
+    confirm: Callable[[str], bool] | None = None
     lines: list[str] = field(default_factory=list)
     _report: reporting.SlackReport | None = None
 
@@ -163,6 +165,7 @@ def context(
     force: bool = False,
     wait: bool = True,
     poll_interval: float | None = None,
+    confirm: Callable[[str], bool] | None = None,
 ) -> Context:
     """A Context with the real edges unless given (Slack client from the settings)."""
     return Context(
@@ -176,6 +179,7 @@ def context(
         force=force,
         wait=wait,
         poll_interval=(settings.training.poll_interval if poll_interval is None else poll_interval),
+        confirm=confirm,
     )
 
 
@@ -311,6 +315,10 @@ def estimate_stage(ctx: Context, run: RunInfo) -> RunInfo:
     ctx.say(f"Estimated {tokens} trained tokens ({epochs} epochs), cost {shown}.")
     run = ctx.runs.update(run.id, estimated_tokens=tokens, estimated_cost=cost)
     check_cost(cost, ctx.settings.training.cost_cap_usd)
+    if ctx.confirm is not None and not ctx.confirm(f"Fine-tune {run.base_model} for {shown}?"):
+        ctx.runs.finish(run.id, status="cancelled", error="declined before upload")
+        ctx.runs.release(run.id)
+        raise RunError("Not started: nothing was uploaded and nothing spent.")
     return run
 
 

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from training.classifiers.base import Prediction, TextClassifier
 from training.config import Settings
 from training.db import Database
-from training.errors import ClassifyError, DatabaseUnavailableError, NoModelError, OpenAIError
+from training.errors import (
+    ClassifyError,
+    DatabaseUnavailableError,
+    NoModelError,
+    OpenAIError,
+    OpenAINotFoundError,
+)
 from training.registry import ActiveClassifier, ModelInfo, ModelRegistry, load_classifier
 from training.runs import RunInfo, RunStore
 
@@ -66,6 +72,9 @@ class ModelSource:
         self._start_lock = threading.Lock()
         self._first_load = threading.Event()
         self._stopped = threading.Event()
+        # Set when the active OpenAI model answers model_not_found (OpenAI retired or
+        # deleted it): said once in the log, and in every /sport status until promoted away.
+        self.problem: str | None = None
 
     def current(self) -> tuple[str, TextClassifier]:
         """(backend, classifier); NoModelError when no model is active."""
@@ -88,12 +97,26 @@ class ModelSource:
             fallback = self._fallback if backend != "local" else None
             if fallback is None:
                 raise
+            self._note_gone(classifier, error, fallback[0])
             log.warning("OpenAI model failed, local model %s answered: %s", fallback[0], error)
             note = (
                 f"The OpenAI model did not answer ({_reason(error)}); "
                 f"this answer is from the local model `{fallback[0]}`."
             )
             return Answer(fallback[1].classify(text), note)
+
+    def _note_gone(self, classifier: TextClassifier, error: OpenAIError, local_id: str) -> None:
+        if not (isinstance(error, OpenAINotFoundError) and error.code == "model_not_found"):
+            return
+        model_id = getattr(classifier, "model_id", "the active model")
+        problem = (
+            f":warning: The active OpenAI model `{model_id}` no longer exists at OpenAI "
+            f"(model_not_found); the local model `{local_id}` answers. "
+            "Promote another model (`sportbot promote ID`)."
+        )
+        if problem != self.problem:
+            self.problem = problem
+            log.error("%s", problem)
 
     def wait_loaded(self, timeout: float) -> bool:
         """Off the request path only: wait until the first load has been tried."""
@@ -171,6 +194,8 @@ def serving_settings(settings: Settings) -> Settings:
 
 def _reason(error: OpenAIError) -> str:
     name = type(error).__name__
-    return {"OpenAITimeoutError": "timed out", "OpenAIRateLimitError": "rate-limited"}.get(
-        name, "error"
-    )
+    return {
+        "OpenAITimeoutError": "timed out",
+        "OpenAIRateLimitError": "rate-limited",
+        "OpenAINotFoundError": "not found",
+    }.get(name, "error")

@@ -245,8 +245,16 @@ def train(
     wait: bool = typer.Option(
         True, "--wait/--no-wait", help="--no-wait: launch the job and return (`runs resume`)."
     ),
+    yes: bool = typer.Option(
+        False, "--yes", "-y", help="OpenAI: start without asking about the cost estimate."
+    ),
 ) -> None:
-    """Prepare the data, train a model, evaluate it and promote it when it is not worse."""
+    """Prepare the data, train a model, evaluate it and promote it when it is not worse.
+
+    With --backend openai on a terminal, the cost estimate is shown and asked [y/N]
+    before anything is uploaded (--yes skips the question; SPORTBOT_COST_CAP_USD caps
+    unattended runs).
+    """
 
     def action(settings: Settings) -> None:
         from training.errors import ConfigError
@@ -265,9 +273,19 @@ def train(
         )
         if train_file is None:
             _ensure_data(settings, data_path)
+        ask = backend is Backend.openai and not yes and _stdin_is_tty()
         outcome = _with_status(
             "Training…",
-            lambda progress: _train(settings, request, progress, data_path, train_file, valid_file),
+            lambda progress, status: _train(
+                settings,
+                request,
+                progress,
+                data_path,
+                train_file,
+                valid_file,
+                confirm=_confirmer(status) if ask else None,
+            ),
+            with_status=True,
         )
         _print_outcome(out(), outcome)
 
@@ -280,7 +298,7 @@ def _ensure_data(settings: Settings, data_path: Path | None) -> None:
     ensure_available(_source(settings, data_path))
 
 
-def _train(settings, request, progress, data_path, train_file, valid_file):
+def _train(settings, request, progress, data_path, train_file, valid_file, confirm=None):
     from training.train import train as train_run
 
     return train_run(
@@ -291,11 +309,26 @@ def _train(settings, request, progress, data_path, train_file, valid_file):
         data=data_path,
         train_file=train_file,
         valid_file=valid_file,
+        confirm=confirm,
     )
 
 
-def _with_status(title: str, work: Callable[[Callable[[str], None]], T]) -> T:
-    """Run ``work(progress)`` under a rich status line; each progress line is also logged."""
+def _confirmer(status) -> Callable[[str], bool]:
+    """A [y/N] question asked with the spinner stopped (it would draw over the prompt)."""
+
+    def confirm(question: str) -> bool:
+        status.stop()
+        try:
+            return typer.confirm(question, default=False)
+        finally:
+            status.start()
+
+    return confirm
+
+
+def _with_status(title: str, work: Callable[..., T], *, with_status: bool = False) -> T:
+    """Run ``work(progress)`` (``work(progress, status)`` when ``with_status``) under a rich
+    status line; each progress line is also logged."""
     console = Console(stderr=True, highlight=False, log_path=False)
     with console.status(title) as status:
 
@@ -303,7 +336,7 @@ def _with_status(title: str, work: Callable[[Callable[[str], None]], T]) -> T:
             status.update(escape(message))
             console.log(escape(message))
 
-        return work(progress)
+        return work(progress, status) if with_status else work(progress)
 
 
 def _print_outcome(console: Console, outcome) -> None:
@@ -435,7 +468,7 @@ def models() -> None:
     """List every model in the registry; the active one is marked."""
 
     def action(settings: Settings) -> None:
-        from rich.table import Table
+        from rich.table import Column, Table
 
         from training.registry import ModelRegistry
 
@@ -443,7 +476,17 @@ def models() -> None:
         if not infos:
             out().print("No models yet: run `sportbot train`.")
             return
-        table = Table("", "id", "backend", "labels", "accuracy", "created", "status")
+        # The id folds onto more lines rather than being cut with "…": it is what
+        # `promote` takes (which also accepts a unique prefix).
+        table = Table(
+            "",
+            Column("id", overflow="fold", min_width=12),
+            "backend",
+            Column("labels", overflow="fold"),
+            "accuracy",
+            "created",
+            "status",
+        )
         for info in infos:
             accuracy = f"{info.accuracy:.4f}" if info.accuracy is not None else "-"
             table.add_row(
@@ -461,16 +504,36 @@ def models() -> None:
 
 
 @app.command()
-def promote(model_id: str = typer.Argument(..., help="The model to activate.")) -> None:
+def promote(
+    model_id: str = typer.Argument(..., help="The model to activate (its id, or a unique prefix)."),
+) -> None:
     """Make a registered model the active one (every process switches within seconds)."""
 
     def action(settings: Settings) -> None:
         from training.registry import ModelRegistry
 
-        info = ModelRegistry(_database(settings)).promote(model_id)
+        registry = ModelRegistry(_database(settings))
+        info = registry.promote(_resolve_model(registry, model_id))
         out().print(f"{info.id} is now the active model.")
 
     run(action)
+
+
+def _resolve_model(registry, given: str) -> str:
+    """The registered id ``given`` names: itself, or the one id it is a prefix of
+    (a trailing ellipsis, as a cut-off table cell shows, is ignored)."""
+    from training.errors import NoModelError
+
+    if registry.get(given) is not None:
+        return given
+    prefix = given.rstrip("…").removesuffix("...")
+    matches = [info.id for info in registry.list() if prefix and info.id.startswith(prefix)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NoModelError(f"No model {given!r} in the registry (see `sportbot models`).")
+    shown = ", ".join(matches[:5]) + (", ..." if len(matches) > 5 else "")
+    raise NoModelError(f"{given!r} matches {len(matches)} models ({shown}): give more of the id.")
 
 
 # ---------------------------------------------------------------- runs and the scheduler

@@ -19,6 +19,7 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_BASE_MODEL = "babbage-002"
 DEFAULT_SEPARATOR = "\n\n###\n\n"
 DEFAULT_RETRAIN_CRON = "0 4 * * 1"
+DEFAULT_COST_CAP_USD = 10.0
 
 # USD per million training tokens. Prices change: override them with
 # SPORTBOT_TRAINING_PRICES ("model=price,model=price") rather than editing code.
@@ -109,9 +110,19 @@ class TrainingSettings:
     poll_interval: float = 30.0
     promotion_margin: float = 0.01
     retrain_cron: str = DEFAULT_RETRAIN_CRON
-    cost_cap_usd: float | None = None
+    # Unattended runs (the clock, Slack) spend at most this per fine-tune; "none" lifts it.
+    cost_cap_usd: float | None = DEFAULT_COST_CAP_USD
     prices: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_TRAINING_PRICES))
     epochs: int = 4
+    # What the clock process does once OpenAI refuses to create fine-tuning jobs (most
+    # organisations since 2026-07-02, all from 2027-01-06): "local" trains the
+    # embedded model instead, "skip" leaves the tick. Either way OpenAI is not asked
+    # again until the clock process restarts.
+    openai_refused: str = "local"
+    # A paused fine-tuning job (paused at OpenAI, by a person or by OpenAI) is waited
+    # for this long; then the run ends as "paused" and releases the one-run lock, so
+    # it does not block every other run. `sportbot runs resume` takes it up again.
+    paused_limit_seconds: float = 3600.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,9 +199,13 @@ class Settings:
                 poll_interval=env.float("SPORTBOT_POLL_INTERVAL", 30.0, minimum=0.0),
                 promotion_margin=env.float("SPORTBOT_PROMOTION_MARGIN", 0.01, minimum=0.0),
                 retrain_cron=env.str("SPORTBOT_RETRAIN_CRON") or DEFAULT_RETRAIN_CRON,
-                cost_cap_usd=env.optional_float("SPORTBOT_COST_CAP_USD"),
+                cost_cap_usd=env.cap("SPORTBOT_COST_CAP_USD", DEFAULT_COST_CAP_USD),
                 prices={**DEFAULT_TRAINING_PRICES, **env.prices("SPORTBOT_TRAINING_PRICES")},
                 epochs=env.int("SPORTBOT_EPOCHS", 4, minimum=1, maximum=50),
+                openai_refused=env.choice("SPORTBOT_OPENAI_REFUSED", "local", ("local", "skip")),
+                paused_limit_seconds=env.float(
+                    "SPORTBOT_PAUSED_LIMIT_SECONDS", 3600.0, minimum=0.0
+                ),
             ),
         )
 
@@ -243,6 +258,13 @@ class _Env:
         if value is None:
             return default
         return self._bounded(name, value, minimum, maximum)
+
+    def cap(self, name: str, default: float) -> float | None:
+        """A limit: a number (at least 0), ``default`` when unset, None for "none"."""
+        raw = self.str(name)
+        if raw is not None and raw.strip().lower() == "none":
+            return None
+        return self.float(name, default, minimum=0.0)
 
     def optional_float(self, name: str) -> float | None:
         raw = self.str(name)

@@ -72,7 +72,22 @@ class Source:
     cache_dir: Path | None = None
 
     def describe(self) -> str:
-        return str(self.path) if self.path else "scikit-learn download"
+        local = self.local_path()
+        return str(local) if local else "scikit-learn download"
+
+    def local_path(self) -> Path | None:
+        """``path``, or else an archive extracted earlier into ``cache_dir`` (the first
+        command's extraction serves every later one without SPORTBOT_20NEWS)."""
+        if self.path is not None:
+            return self.path
+        if self.cache_dir is None or not self.cache_dir.is_dir():
+            return None
+        found = sorted(
+            folder
+            for folder in self.cache_dir.glob("20news-bydate-*")
+            if (folder / _FOLDERS["train"]).is_dir() and (folder / _FOLDERS["test"]).is_dir()
+        )
+        return found[-1] if found else None
 
 
 def load_newsgroups(
@@ -90,9 +105,10 @@ def load_newsgroups(
         raise DataError(f"Unknown subset {subset!r}; use 'train' or 'test'.")
     wanted = _check_categories(categories)
     source = source or Source()
-    if source.path is None:
+    path = source.local_path()
+    if path is None:
         return _from_sklearn(subset, wanted)
-    folder = _extracted_folder(source.path, source.cache_dir) / _FOLDERS[subset]
+    folder = _extracted_folder(path, source.cache_dir) / _FOLDERS[subset]
     return _from_folder(folder, wanted)
 
 
@@ -101,10 +117,11 @@ def ensure_available(source: Source) -> None:
 
     Called before a training run starts, so a missing archive never leaves a failed run.
     """
-    if source.path is None:
+    path = source.local_path()
+    if path is None:
         _from_sklearn("train", list(SPORT_GROUPS))  # downloads once, then scikit-learn's cache
     else:
-        _extracted_folder(source.path, source.cache_dir)
+        _extracted_folder(path, source.cache_dir)
 
 
 def sport_prompts(subset: str = "train", *, source: Source | None = None) -> pd.DataFrame:

@@ -14,7 +14,11 @@ Tree::
     │   └── NoModelError          no model is registered or the named one does not exist
     ├── ModelFileError            a model artifact is missing, unreadable or tampered with
     ├── BackendError              a model provider failed
-    │   ├── OpenAIError           OpenAI refused or failed (names the model)
+    │   ├── OpenAIError           OpenAI refused or failed (names the call; openai_calls.py)
+    │   │   ├── OpenAIAuthError        the API key was refused (401): set OPENAI_API_KEY
+    │   │   ├── OpenAIUnreachableError OpenAI cannot be reached: network, proxy, OPENAI_BASE_URL
+    │   │   ├── OpenAINotFoundError    no such model, job or file (``code`` says which)
+    │   │   ├── FineTuningRefusedError OpenAI refuses new fine-tuning jobs for this organisation
     │   │   ├── OpenAIRateLimitError
     │   │   └── OpenAITimeoutError
     │   ├── SlackError            the Slack Web API failed (names the method)
@@ -25,6 +29,7 @@ Tree::
         ├── RunInProgressError    another run holds the lock (names it)
         ├── CostCapError          the estimated cost is above the configured cap
         └── JobFailedError        the fine-tuning job failed or was cancelled
+            └── JobPausedError    the job stayed paused past SPORTBOT_PAUSED_LIMIT_SECONDS
 """
 
 from __future__ import annotations
@@ -63,7 +68,31 @@ class BackendError(SportbotError):
 
 
 class OpenAIError(BackendError):
-    """OpenAI refused or failed a request."""
+    """OpenAI refused or failed a request; ``status_code``/``code`` as OpenAI answered."""
+
+    def __init__(
+        self, message: str = "", *, status_code: int | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+
+
+class OpenAIAuthError(OpenAIError):
+    """OpenAI refused the API key (401)."""
+
+
+class OpenAIUnreachableError(OpenAIError):
+    """No connection to OpenAI (network, proxy, OPENAI_BASE_URL)."""
+
+
+class OpenAINotFoundError(OpenAIError):
+    """OpenAI has no such model, job or file (404); ``code`` is e.g. ``model_not_found``."""
+
+
+class FineTuningRefusedError(OpenAIError):
+    """OpenAI refused to create a fine-tuning job (a 4xx): the organisation may no longer
+    fine-tune. Retrying does not help; the local backend still trains."""
 
 
 class OpenAIRateLimitError(OpenAIError):
@@ -104,3 +133,8 @@ class CostCapError(RunError):
 
 class JobFailedError(RunError):
     """The fine-tuning job failed or was cancelled."""
+
+
+class JobPausedError(JobFailedError):
+    """The job stayed paused too long: the run stops waiting (status ``paused``), releases
+    the lock, and ``sportbot runs resume`` takes it up once the job runs again."""

@@ -42,6 +42,7 @@ from training.db import Database
 from training.errors import (
     CostCapError,
     JobFailedError,
+    JobPausedError,
     ModelFileError,
     NoModelError,
     RunError,
@@ -117,6 +118,8 @@ class Context:
     force: bool = False
     wait: bool = True
     poll_interval: float = 30.0
+    # Asked (with the cost estimate) before anything is uploaded; None: do not ask.
+    confirm: Callable[[str], bool] | None = None
     lines: list[str] = field(default_factory=list)
     _report: reporting.SlackReport | None = None
 
@@ -162,6 +165,7 @@ def context(
     force: bool = False,
     wait: bool = True,
     poll_interval: float | None = None,
+    confirm: Callable[[str], bool] | None = None,
 ) -> Context:
     """A Context with the real edges unless given (Slack client from the settings)."""
     return Context(
@@ -175,6 +179,7 @@ def context(
         force=force,
         wait=wait,
         poll_interval=(settings.training.poll_interval if poll_interval is None else poll_interval),
+        confirm=confirm,
     )
 
 
@@ -215,9 +220,27 @@ def resume(ctx: Context, run_id: int | None = None) -> list[Outcome]:
         runs = [run for run in runs if run.id == run_id]
     outcomes = []
     for run in runs:
+        if run.status == openai_jobs.PAUSED and not take_up_paused(ctx, run):
+            outcomes.append(Outcome(run=run))
+            continue
         ctx.say(f"Resuming run {run.id} ({run.status}, job {run.job_id or 'not created'})…")
         outcomes.append(advance(ctx, run))
     return outcomes
+
+
+def take_up_paused(ctx: Context, run: RunInfo) -> bool:
+    """True when a run that stopped waiting for its paused job can go on: the job runs
+    again (or has ended) and the lock is taken again. A still-paused job is only said."""
+    job = openai_jobs.retrieve(ctx.client(), run.job_id, sleep=ctx.sleep)
+    if job.status == openai_jobs.PAUSED:
+        ctx.say(
+            f"Run {run.id}: job {run.job_id} is still paused. Resume it at OpenAI, "
+            f"then `sportbot runs resume {run.id}`; or `sportbot runs cancel {run.id}`."
+        )
+        return False
+    ctx.runs.relock(run.id)
+    ctx.runs.update(run.id, error=None, finished_at=None)  # it is under way again
+    return True
 
 
 def cancel(ctx: Context, run_id: int) -> RunInfo:
@@ -292,6 +315,10 @@ def estimate_stage(ctx: Context, run: RunInfo) -> RunInfo:
     ctx.say(f"Estimated {tokens} trained tokens ({epochs} epochs), cost {shown}.")
     run = ctx.runs.update(run.id, estimated_tokens=tokens, estimated_cost=cost)
     check_cost(cost, ctx.settings.training.cost_cap_usd)
+    if ctx.confirm is not None and not ctx.confirm(f"Fine-tune {run.base_model} for {shown}?"):
+        ctx.runs.finish(run.id, status="cancelled", error="declined before upload")
+        ctx.runs.release(run.id)
+        raise RunError("Not started: nothing was uploaded and nothing spent.")
     return run
 
 
@@ -338,11 +365,13 @@ def launch_openai(ctx: Context, run: RunInfo) -> RunInfo:
     if run.job_id:
         return run
     # A crash between create and save would otherwise launch a second, paid job.
-    job = openai_jobs.find_job(client, run.id)
+    key = run.run_key or run.id
+    job = openai_jobs.find_job(client, key, training_file=run.train_file_id, sleep=ctx.sleep)
     if job is None:
         job = openai_jobs.create_job(
             client,
             run_id=run.id,
+            run_key=run.run_key,
             model=run.base_model,
             training_file=run.train_file_id,
             validation_file=run.valid_file_id,
@@ -364,8 +393,11 @@ def wait_for_job(ctx: Context, run: RunInfo) -> Any:
             if job.status not in openai_jobs.TERMINAL:  # the end is recorded by finish()
                 ctx.runs.update(run.id, status=job.status)
             lines.append(f"Job {job.id} is {job.status}.")
+            if job.status == openai_jobs.PAUSED:
+                lines.append(f"Waiting for it to resume (`sportbot runs cancel {run.id}` stops).")
         ctx.say(*lines)
 
+    limit = ctx.settings.training.paused_limit_seconds
     job = openai_jobs.poll(
         ctx.client(),
         run.job_id,
@@ -373,7 +405,16 @@ def wait_for_job(ctx: Context, run: RunInfo) -> Any:
         on_update=on_update,
         sleep=ctx.sleep,
         wait=webhooks.waiter(ctx.db, run.job_id, sleep=ctx.sleep),
+        paused_limit=limit,
     )
+    if job.status == openai_jobs.PAUSED:
+        error = JobPausedError(
+            f"Job {job.id} stayed paused for {limit:g} s (SPORTBOT_PAUSED_LIMIT_SECONDS): "
+            f"the run stopped waiting and released the lock. Resume the job at OpenAI, then "
+            f"`sportbot runs resume {run.id}`; or `sportbot runs cancel {run.id}`."
+        )
+        error.status = openai_jobs.PAUSED
+        raise error
     if job.status != "succeeded":
         error = JobFailedError(openai_jobs.failure_message(job))
         error.status = job.status  # "failed" or "cancelled": the run ends the same way

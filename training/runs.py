@@ -46,6 +46,7 @@ class RunInfo:
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    run_key: str | None = None  # a UUID; None for runs created before migration 0007
 
     @classmethod
     def of(cls, row: TrainingRun) -> RunInfo:
@@ -101,6 +102,28 @@ class RunStore:
                     ) from None
                 self._drop_lock(holder.id if holder else None)
         raise RunInProgressError("Another training run holds the lock.")  # pragma: no cover
+
+    def relock(self, run_id: int) -> None:
+        """Take the lock again for ``run_id`` (a paused run being resumed), or
+        RunInProgressError naming the run that holds it now."""
+        try:
+            with self.db.session() as session:
+                if session.get(Lock, LOCK_NAME) is None:
+                    session.add(Lock(name=LOCK_NAME, holder=f"run {run_id}"))
+                    session.flush()
+                    return
+        except IntegrityError:
+            pass
+        holder = self.lock_holder()
+        if holder is not None and holder.id == run_id:
+            return
+        if holder is not None and not holder.finished:
+            raise RunInProgressError(
+                f"Training run {holder.id} is in progress (status {holder.status}); "
+                f"run {run_id} can be resumed when it ends."
+            )
+        self._drop_lock(holder.id if holder else None)
+        self.relock(run_id)
 
     def lock_holder(self) -> RunInfo | None:
         """The run holding the training lock (None when free or the run is gone)."""

@@ -6,6 +6,11 @@ schedule survives restarts and a redeploy does not add a second job
 coalesced into one within the grace time. A scheduled run starts only when
 people labelled new examples since the last successful run, unless forced;
 another run in progress (from Slack or the CLI) makes it skip, not wait.
+
+When OpenAI refuses to create fine-tuning jobs (it is closing self-serve
+fine-tuning), the refusal is logged once and the clock process stops asking:
+the same tick and the later ones train the local model, or skip
+(SPORTBOT_OPENAI_REFUSED), until the process restarts.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ from typing import Any
 
 from training.config import Settings
 from training.db import Database
-from training.errors import RunInProgressError, SportbotError
+from training.errors import FineTuningRefusedError, RunInProgressError, SportbotError
 
 log = logging.getLogger(__name__)
 JOB_ID = "sportbot-retrain"
 MISFIRE_GRACE_SECONDS = 6 * 3600
+# Backends OpenAI refused in this process, with the refusal: not asked again per tick.
+_refused: dict[str, str] = {}
 
 
 def has_new_examples(db: Database) -> bool:
@@ -31,9 +38,21 @@ def has_new_examples(db: Database) -> bool:
     return newest_example_id(db) > (last.examples_upto if last else 0)
 
 
-def scheduled_backend(settings: Settings) -> str:
-    """OpenAI when a key is configured, the embedded model otherwise."""
-    return "openai" if settings.openai.enabled else "local"
+def scheduled_backend(settings: Settings) -> str | None:
+    """OpenAI when a key is configured, the embedded model otherwise.
+
+    After OpenAI refused to fine-tune: "local", or None (skip) as configured.
+    """
+    if not settings.openai.enabled:
+        return "local"
+    if "openai" in _refused:
+        return "local" if settings.training.openai_refused == "local" else None
+    return "openai"
+
+
+def forget_refusals() -> None:
+    """Ask OpenAI again at the next tick (what a restart of the clock process does)."""
+    _refused.clear()
 
 
 def retrain_if_needed(
@@ -46,12 +65,32 @@ def retrain_if_needed(
     if not force and not has_new_examples(db):
         log.info("Scheduled retraining skipped: no new labelled examples since the last run.")
         return None
-    request = RunRequest(backend=scheduled_backend(settings), trigger="schedule", force=False)
+    backend = scheduled_backend(settings)
+    if backend is None:
+        log.debug("Scheduled retraining skipped: OpenAI refused fine-tuning earlier.")
+        return None
+    request = RunRequest(backend=backend, trigger="schedule", force=False)
     try:
         return train(settings, db, request, **train_options)
     except RunInProgressError as error:
         log.info("Scheduled retraining skipped: %s", error)
         return None
+    except FineTuningRefusedError as error:
+        _refused[backend] = str(error)
+        then = (
+            "this tick and the next ones train the local model"
+            if settings.training.openai_refused == "local"
+            else "the next ticks are skipped"
+        )
+        log.error(
+            "Scheduled retraining: %s OpenAI is not asked again until the clock process "
+            "restarts; %s (SPORTBOT_OPENAI_REFUSED).",
+            error,
+            then,
+        )
+        if settings.training.openai_refused != "local":
+            return None
+        return retrain_if_needed(settings, db, force=True, **train_options)
 
 
 def scheduled_retrain(force: bool = False) -> None:
@@ -73,6 +112,9 @@ def resume_unfinished(settings: Settings, db: Database) -> int:
     count = 0
     for run in ctx.runs.unfinished():
         try:
+            # A run that stopped waiting for its paused job goes on only once it runs again.
+            if run.status == "paused" and not pipeline.take_up_paused(ctx, run):
+                continue
             pipeline.advance(ctx, run)
         except SportbotError as error:
             log.error("Resuming run %s failed: %s", run.id, error)

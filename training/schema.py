@@ -6,6 +6,7 @@ Changes go through an Alembic migration in ``training/migrations/versions``;
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,6 +105,9 @@ class TrainingRun(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None]
+    # Unique across deployments (the run number is not): the fine-tuning job's
+    # ``sportbot_run`` metadata, so a run adopts only a job it created itself.
+    run_key: Mapped[str | None] = mapped_column(String(36), default=lambda: str(uuid.uuid4()))
 
 
 class Lock(Base):

@@ -7,6 +7,7 @@ OpenAI fine-tune. ``train_local`` keeps the signature the Slack app relies on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +73,13 @@ def train(
     valid_file: Path | None = None,
     slack: WebClient | None = None,
     openai_client: Any = None,
+    confirm: Callable[[str], bool] | None = None,
 ) -> Outcome:
-    """One run of either backend, from collecting to the report."""
+    """One run of either backend, from collecting to the report.
+
+    ``confirm(question)`` is asked with the cost estimate before an upload (the CLI on a
+    terminal); a False answer ends the run as cancelled with nothing spent.
+    """
     ctx = pipeline.context(
         settings,
         db,
@@ -84,6 +90,7 @@ def train(
         force=request.force,
         wait=request.wait,
         poll_interval=request.poll_interval,
+        confirm=confirm,
     )
     return pipeline.start(ctx, request, train_file=train_file, valid_file=valid_file)
 

@@ -8,7 +8,13 @@ including the ones that are null, over real HTTP on 127.0.0.1.
 
 Endpoints: ``/v1/completions``, ``/v1/chat/completions``, ``/v1/files``
 (upload, retrieve, content, list, delete) and ``/v1/fine_tuning/jobs``
-(create, retrieve, list, cancel, events, checkpoints).
+(create, retrieve, list, cancel, pause, resume, events, checkpoints).
+
+Strict where the real API is (openai/openai-openapi, ``CreateFineTuningJobRequest``):
+job creation refuses unknown parameters, a suffix outside 1..64 characters, a
+seed outside 0..2147483647, metadata beyond 16 keys (keys up to 64, string
+values up to 512 characters), ``n_epochs`` outside 1..50, a base model that
+cannot be fine-tuned and files not uploaded with purpose ``fine-tune``.
 
 Use the ``openai_api`` fixture (exposed by tests/conftest.py)::
 
@@ -23,7 +29,14 @@ Use the ``openai_api`` fixture (exposed by tests/conftest.py)::
 Fine-tuning jobs move only when the test says so: ``advance(job_id)`` takes
 one step along validating_files → queued → running → succeeded,
 ``advance(job_id, "failed", error=...)`` jumps, and ``script(job_id, [...])``
-applies one status per retrieve so polling code sees progress.
+applies one status per retrieve so polling code sees progress. ``paused``
+(the pause endpoint's answer, missing from the spec's status list) is a
+status too: ``advance(job_id, "paused")`` or ``POST .../pause``.
+
+Jobs that existed before the test (another deployment's, an old database's):
+``add_job(metadata={"sportbot_run": "1"}, status="succeeded")``. An organisation
+that may no longer fine-tune: ``refuse_fine_tuning()`` makes every job creation
+answer the documented error shape with a 4xx.
 """
 
 from __future__ import annotations
@@ -53,6 +66,28 @@ HOCKEY_WORDS = re.compile(r"puck|goalie|nhl|hockey|stanley cup|power play|rink",
 LEGACY_BASES = ("babbage-002", "davinci-002")
 JOB_STEPS = ("validating_files", "queued", "running", "succeeded")
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+# What the library lists as fine-tunable (plus dated snapshots of them).
+FINE_TUNABLE = ("babbage-002", "davinci-002", "gpt-3.5-turbo", "gpt-4o-mini", "gpt-4.1")
+CREATE_JOB_PARAMS = frozenset(
+    {
+        "model",
+        "training_file",
+        "validation_file",
+        "suffix",
+        "seed",
+        "method",
+        "metadata",
+        "hyperparameters",
+        "integrations",
+    }
+)
+MAX_SEED = 2_147_483_647
+# The message OpenAI gives organisations that may no longer create fine-tuning jobs
+# (its deprecations page: closed to most since 2026-07-02, to all from 2027-01-06).
+FINE_TUNING_CLOSED = (
+    "Fine-tuning job creation is no longer available for your organization. "
+    "Existing fine-tuned models remain available for inference."
+)
 # The key settings()/client() use; its tail appears nowhere else, so leak checks mean something.
 TEST_API_KEY = "sk-standin-test-Q7zX"
 RESULT_CSV_HEADER = "step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy"
@@ -123,6 +158,7 @@ class OpenAIStandIn:
         self.events: dict[str, list[dict[str, Any]]] = {}
         self.checkpoints: dict[str, list[dict[str, Any]]] = {}
         self._scripts: dict[str, list[str]] = {}
+        self._refusal: _Reply | None = None
         self._failures: list[_Failure] = []
         self._stalls: list[_Stall] = []
         self._lock = threading.RLock()
@@ -229,7 +265,10 @@ class OpenAIStandIn:
             if status is None:
                 if job["status"] in TERMINAL:
                     return job
-                status = JOB_STEPS[JOB_STEPS.index(job["status"]) + 1]
+                if job["status"] == "paused":
+                    status = "running"
+                else:
+                    status = JOB_STEPS[JOB_STEPS.index(job["status"]) + 1]
             self._set_status(job, status, error)
             return job
 
@@ -261,6 +300,43 @@ class OpenAIStandIn:
             }
             self.file_contents[file_id] = content
             return self.files[file_id]
+
+    def add_job(
+        self,
+        *,
+        model: str = "babbage-002",
+        training_file: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        status: str = "validating_files",
+        suffix: str | None = None,
+    ) -> dict[str, Any]:
+        """A job that exists before the test starts (another deployment's, an old one).
+
+        Without ``training_file`` a file of its own is stored for it, so its data
+        is not any run's. Returns the job, moved to ``status``.
+        """
+        if training_file is None:
+            training_file = self.add_file(b'{"prompt": "x", "completion": " y"}\n', "old.jsonl")[
+                "id"
+            ]
+        body = {"metadata": dict(metadata) if metadata is not None else None, "suffix": suffix}
+        job = self._new_job(body, model, training_file, {"type": "supervised", "supervised": {}})
+        if status != "validating_files":
+            self.advance(job["id"], status)
+        return job
+
+    def refuse_fine_tuning(
+        self,
+        status: int = 403,
+        *,
+        message: str = FINE_TUNING_CLOSED,
+        code: str | None = "fine_tuning_not_available",
+    ) -> None:
+        """Every later job creation is refused as for an organisation that may no longer
+        fine-tune: ``status`` with ``{"error": {message, type, param, code}}``. Reading
+        jobs, files and using existing models go on working."""
+        with self._lock:
+            self._refusal = _error(status, message, "invalid_request_error", code, None)
 
     # -- request handling (called by the handler thread) ------------------------
 
@@ -311,6 +387,8 @@ class OpenAIStandIn:
             ("GET", r"/v1/fine_tuning/jobs", self._list_jobs),
             ("GET", job, self._get_job),
             ("POST", job + "/cancel", self._cancel_job),
+            ("POST", job + "/pause", self._pause_job),
+            ("POST", job + "/resume", self._resume_job),
             ("GET", job + "/events", self._list_events),
             ("GET", job + "/checkpoints", self._list_checkpoints),
         ]
@@ -502,10 +580,21 @@ class OpenAIStandIn:
 
     def _create_job(self, request: RecordedRequest) -> _Reply:
         body = _json_body(request)
+        with self._lock:
+            if self._refusal is not None:
+                return self._refusal
+        unknown = sorted(set(body) - CREATE_JOB_PARAMS)
+        if unknown:
+            _invalid(f"Unrecognized request argument supplied: {unknown[0]}", unknown[0])
         model = _require(body, "model")
+        if not isinstance(model, str) or not model.startswith(FINE_TUNABLE):
+            _invalid(f"Model {model} is not available for fine-tuning or does not exist.", "model")
         training_file = _require(body, "training_file")
         for name in ("training_file", "validation_file"):
-            if body.get(name) and body[name] not in self.files:
+            if body.get(name) is None:
+                continue
+            file = self.files.get(body[name])
+            if file is None:
                 raise _ApiError(
                     _error(
                         400,
@@ -515,18 +604,19 @@ class OpenAIStandIn:
                         name,
                     )
                 )
+            if file["purpose"] != "fine-tune":
+                _invalid(f"File {body[name]} was not uploaded with purpose 'fine-tune'.", name)
         suffix = body.get("suffix")
-        if suffix is not None and len(suffix) > 64:
-            raise _ApiError(
-                _error(
-                    400,
-                    "suffix must be at most 64 characters",
-                    "invalid_request_error",
-                    None,
-                    "suffix",
-                )
-            )
+        if suffix is not None and not (isinstance(suffix, str) and 1 <= len(suffix) <= 64):
+            _invalid("suffix must be between 1 and 64 characters", "suffix")
+        seed = body.get("seed")
+        if seed is not None and not (
+            isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed <= MAX_SEED
+        ):
+            _invalid(f"seed must be an integer between 0 and {MAX_SEED}", "seed")
+        _check_metadata(body.get("metadata"))
         method = body.get("method") or {"type": "supervised", "supervised": {}}
+        _check_method(method)
         job = self._new_job(body, model, training_file, method)
         return _Reply(200, job)
 
@@ -601,6 +691,22 @@ class OpenAIStandIn:
             self._set_status(job, "cancelled", None)
             return _Reply(200, job)
 
+    def _pause_job(self, request: RecordedRequest, job_id: str) -> _Reply:
+        with self._lock:
+            job = self._job(job_id)
+            if job["status"] != "running":
+                _invalid(f"Job {job_id} is {job['status']}; only a running job can be paused.")
+            self._set_status(job, "paused", None)
+            return _Reply(200, job)
+
+    def _resume_job(self, request: RecordedRequest, job_id: str) -> _Reply:
+        with self._lock:
+            job = self._job(job_id)
+            if job["status"] != "paused":
+                _invalid(f"Job {job_id} is {job['status']}; only a paused job can be resumed.")
+            self._set_status(job, "running", None)
+            return _Reply(200, job)
+
     def _list_events(self, request: RecordedRequest, job_id: str) -> _Reply:
         with self._lock:
             self._job(job_id)
@@ -627,11 +733,18 @@ class OpenAIStandIn:
         return self.jobs[job_id]
 
     def _set_status(self, job: dict, status: str, error: Mapping | None) -> None:
-        if status not in (*JOB_STEPS, "failed", "cancelled"):
+        if status not in (*JOB_STEPS, "paused", "failed", "cancelled"):
             raise ValueError(f"unknown job status {status!r}")
         current = job["status"]
         if current == status or current in TERMINAL:
             return
+        if current == "paused" and status in JOB_STEPS:
+            # A resumed job goes on running where it stopped (no second start event).
+            job["status"] = "running"
+            self._event(job, "info", "Fine-tuning job resumed")
+            current = "running"
+            if status == "running":
+                return
         if current in JOB_STEPS and status in JOB_STEPS:
             # Jumping ahead passes through the steps in between, as a real job does.
             for step in JOB_STEPS[JOB_STEPS.index(current) + 1 : JOB_STEPS.index(status) + 1]:
@@ -647,6 +760,7 @@ class OpenAIStandIn:
             "succeeded": self._on_succeeded,
             "failed": lambda j: self._on_failed(j, error),
             "cancelled": self._on_cancelled,
+            "paused": self._on_paused,
         }.get(status, lambda j: None)(job)
 
     def _on_queued(self, job: dict) -> None:
@@ -703,6 +817,10 @@ class OpenAIStandIn:
         job["finished_at"] = self._now()
         job["estimated_finish"] = None
         self._event(job, "error", job["error"]["message"] or "The job failed.")
+
+    def _on_paused(self, job: dict) -> None:
+        job["estimated_finish"] = None
+        self._event(job, "info", "Fine-tuning job paused")
 
     def _on_cancelled(self, job: dict) -> None:
         job["finished_at"] = self._now()
@@ -864,6 +982,37 @@ def _require(body: dict, name: str) -> Any:
             _error(400, f"you must provide a {name} parameter", "invalid_request_error", None, name)
         )
     return body[name]
+
+
+def _invalid(message: str, param: str | None = None) -> None:
+    raise _ApiError(_error(400, message, "invalid_request_error", None, param))
+
+
+def _check_metadata(metadata: Any) -> None:
+    # The spec's Metadata: at most 16 pairs, keys up to 64 and string values up to 512.
+    if metadata is None:
+        return
+    if not isinstance(metadata, dict) or len(metadata) > 16:
+        _invalid("metadata must be an object of at most 16 key-value pairs", "metadata")
+    for key, value in metadata.items():
+        if len(key) > 64 or not isinstance(value, str) or len(value) > 512:
+            _invalid(
+                "metadata keys must be at most 64 characters and values strings of at most 512",
+                "metadata",
+            )
+
+
+def _check_method(method: Any) -> None:
+    if not isinstance(method, dict) or method.get("type") not in (
+        "supervised",
+        "dpo",
+        "reinforcement",
+    ):
+        _invalid("method.type must be one of supervised, dpo, reinforcement", "method")
+    hyper = (method.get(method["type"]) or {}).get("hyperparameters") or {}
+    epochs = hyper.get("n_epochs", "auto")
+    if epochs != "auto" and not (isinstance(epochs, int) and 1 <= epochs <= 50):
+        _invalid("n_epochs must be 'auto' or an integer between 1 and 50", "method")
 
 
 def _is_legacy(model: str) -> bool:

@@ -266,3 +266,93 @@ def test_suffix_over_64_characters_is_refused(openai_api) -> None:
         client.fine_tuning.jobs.create(
             model="babbage-002", training_file=training.id, suffix="x" * 65
         )
+
+
+def test_jobs_that_existed_before_the_test_are_listed_and_filtered(openai_api) -> None:
+    old = openai_api.add_job(metadata={"sportbot_run": "1"}, status="succeeded")
+    openai_api.add_job(metadata={"sportbot_run": "2"})
+    client = openai_api.client()
+    found = client.fine_tuning.jobs.list(metadata={"sportbot_run": "1"}).data
+    assert [job.id for job in found] == [old["id"]]
+    assert found[0].status == "succeeded"
+    assert found[0].fine_tuned_model.startswith("ft:babbage-002:")
+    # Its training file is its own, not one a test uploaded.
+    assert openai_api.files[found[0].training_file]["filename"] == "old.jsonl"
+
+
+def test_pause_and_resume_a_running_job(openai_api) -> None:
+    client = openai_api.client()
+    job = _job(client)
+    with pytest.raises(openai.BadRequestError, match="only a running job"):
+        client.fine_tuning.jobs.pause(job.id)
+    openai_api.advance(job.id, "running")
+    assert client.fine_tuning.jobs.pause(job.id).status == "paused"
+    assert client.fine_tuning.jobs.retrieve(job.id).status == "paused"
+    assert client.fine_tuning.jobs.resume(job.id).status == "running"
+    openai_api.advance(job.id, "paused")
+    assert openai_api.finish(job.id)["status"] == "succeeded"
+    messages = [event.message for event in client.fine_tuning.jobs.list_events(job.id).data]
+    assert "Fine-tuning job paused" in messages
+    assert "Fine-tuning job resumed" in messages
+
+
+def test_a_paused_job_can_be_cancelled(openai_api) -> None:
+    client = openai_api.client()
+    job = _job(client)
+    openai_api.advance(job.id, "running")
+    openai_api.advance(job.id, "paused")
+    assert client.fine_tuning.jobs.cancel(job.id).status == "cancelled"
+
+
+def test_refused_fine_tuning_is_a_4xx_with_the_error_shape(openai_api) -> None:
+    client = openai_api.client()
+    existing = _job(client)
+    openai_api.refuse_fine_tuning()
+    with pytest.raises(openai.PermissionDeniedError) as info:
+        _job(client)
+    assert info.value.status_code == 403
+    error = info.value.body
+    assert set(error) == {"message", "type", "param", "code"}
+    assert "no longer available" in error["message"]
+    # Everything else goes on working.
+    assert client.fine_tuning.jobs.retrieve(existing.id).id == existing.id
+
+
+@pytest.mark.parametrize(
+    ("changes", "param"),
+    [
+        ({"suffix": ""}, "suffix"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 2**31}, "seed"),
+        ({"metadata": {f"k{i}": "v" for i in range(17)}}, "metadata"),
+        ({"metadata": {"k": 5}}, "metadata"),
+        ({"metadata": {"k" * 65: "v"}}, "metadata"),
+        ({"metadata": {"k": "v" * 513}}, "metadata"),
+        ({"model": "gpt-5"}, "model"),
+        (
+            {"method": {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 0}}}},
+            "method",
+        ),
+        ({"method": {"type": "magic"}}, "method"),
+    ],
+)
+def test_job_parameters_are_checked_as_the_spec_says(openai_api, changes, param) -> None:
+    client = openai_api.client()
+    training = _upload(client)
+    values = {"model": "babbage-002", "training_file": training.id, "suffix": "s"} | changes
+    with pytest.raises(openai.BadRequestError) as info:
+        client.fine_tuning.jobs.create(**values)
+    assert info.value.body["param"] == param
+    assert not openai_api.jobs
+
+
+def test_unknown_parameters_and_wrong_purpose_files_are_refused(openai_api) -> None:
+    client = openai_api.client()
+    training = _upload(client)
+    with pytest.raises(openai.BadRequestError, match="Unrecognized request argument"):
+        client.fine_tuning.jobs.create(
+            model="babbage-002", training_file=training.id, extra_body={"epochs": 3}
+        )
+    other = client.files.create(file=("a.jsonl", TRAIN), purpose="batch")
+    with pytest.raises(openai.BadRequestError, match="purpose 'fine-tune'"):
+        client.fine_tuning.jobs.create(model="babbage-002", training_file=other.id)

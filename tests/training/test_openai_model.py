@@ -13,7 +13,13 @@ from training.classifiers.openai_model import (
     redact,
 )
 from training.config import DEFAULT_SEPARATOR, OpenAISettings
-from training.errors import ConfigError, OpenAIError, OpenAIRateLimitError, OpenAITimeoutError
+from training.errors import (
+    ConfigError,
+    OpenAIAuthError,
+    OpenAIError,
+    OpenAIRateLimitError,
+    OpenAITimeoutError,
+)
 from training.tokens import counter_for, example_limit
 
 LEGACY = "ft:babbage-002:personal::8Xy1z2ab"
@@ -193,7 +199,7 @@ def _assert_safe(error: Exception, model_id: str = LEGACY) -> None:
 @pytest.mark.e2e
 def test_401_names_model_and_hides_key(openai_api) -> None:
     openai_api.fail_next(401)
-    with pytest.raises(OpenAIError, match="No access to model") as info:
+    with pytest.raises(OpenAIAuthError, match="refused the API key") as info:
         _model(openai_api).classify(HOCKEY)
     assert "OPENAI_API_KEY" in str(info.value)
     _assert_safe(info.value)

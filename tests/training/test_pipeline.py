@@ -100,7 +100,10 @@ def test_happy_path_openai_babbage(ft_settings, database, openai_api, slack_api)
     assert body["model"] == "babbage-002"
     assert body["suffix"] == f"sportbot-run-{launched.run.id}"
     assert body["method"]["supervised"]["hyperparameters"] == {"n_epochs": 2}
-    assert body["metadata"] == {"sportbot_run": str(launched.run.id)}
+    assert body["metadata"] == {
+        "sportbot_run": launched.run.run_key,
+        "sportbot_run_id": str(launched.run.id),
+    }
     assert body["validation_file"]
     assert body["training_file"] != body["validation_file"]
     assert len(openai_api.requests_to("/v1/files", "POST")) == 2

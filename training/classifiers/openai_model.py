@@ -15,13 +15,12 @@ text as the user message, one request per text, a few at a time.
 
 Texts longer than the model's context are cut, token-aware, so the separator
 (what tells the model "answer now") always survives. OpenAI's exceptions are
-turned into ours with a message that names the model and never contains the
-API key.
+turned into ours (training/openai_calls.py, the one boundary) with a message
+that names the model and never contains the API key.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -33,7 +32,11 @@ import openai
 from training.classifiers.base import SPORT_LABELS, TextClassifier
 from training.classifiers.logprobs import class_probabilities, top_from_pairs
 from training.config import DEFAULT_SEPARATOR, OpenAISettings
-from training.errors import ConfigError, OpenAIError, OpenAIRateLimitError, OpenAITimeoutError
+from training.errors import ConfigError, OpenAIError
+from training.openai_calls import openai_error as _translate
+from training.openai_calls import redact, translated
+
+__all__ = ["OpenAIModel", "build_client", "is_chat_model", "openai_error", "redact"]
 
 # The system message chat fine-tunes are trained with (prepare writes it into every
 # chat example): the classifier must send the very same one.
@@ -50,7 +53,6 @@ _CHAT_OVERHEAD_TOKENS = 16
 _BOUNDARY_SLACK_TOKENS = 4
 # When counts are estimates (another encoding), keep this share of the budget.
 _ESTIMATE_MARGIN = 0.9
-_KEY_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9_\-*.]{3,}|Bearer\s+\S+)")
 
 
 def is_chat_model(model_id: str) -> bool:
@@ -223,86 +225,12 @@ def _chat_top(choice: Any) -> dict[str, float]:
 @contextmanager
 def translated_errors(model: str, settings: OpenAISettings | None = None) -> Iterator[None]:
     """Raise our OpenAIError family instead of openai's exceptions, naming ``model``."""
-    try:
+    with translated(f"for model {model}", settings=settings):
         yield
-    except openai.OpenAIError as exc:
-        raise openai_error(exc, model, settings) from None
 
 
 def openai_error(
     exc: openai.OpenAIError, model: str, settings: OpenAISettings | None = None
 ) -> OpenAIError:
-    """Our exception for one of openai's, with a message a person can act on.
-
-    The original is not chained (``from None`` at the raise): OpenAI's own
-    messages may quote part of the API key, and tracebacks end up in logs.
-    """
-    settings = settings or OpenAISettings()
-    secret = settings.api_key
-    retries = f"after {settings.max_retries} retries"
-    if isinstance(exc, openai.APITimeoutError):
-        return OpenAITimeoutError(
-            f"OpenAI did not answer within {settings.timeout:g} s for model {model} ({retries}). "
-            "Try again later, or raise SPORTBOT_OPENAI_TIMEOUT."
-        )
-    if isinstance(exc, openai.APIConnectionError):
-        return OpenAIError(
-            f"Cannot reach OpenAI at {_host(exc)} for model {model} ({retries}): "
-            f"{redact(_reason(exc), secret)}. Check the network, proxies and OPENAI_BASE_URL."
-        )
-    if isinstance(exc, openai.APIStatusError):
-        return _status_error(exc, model, secret, retries)
-    return OpenAIError(f"OpenAI client failed for model {model}: {redact(str(exc), secret)}")
-
-
-def _status_error(
-    exc: openai.APIStatusError, model: str, secret: str | None, retries: str
-) -> OpenAIError:
-    said = f"HTTP {exc.status_code}: {redact(_openai_message(exc), secret)}"
-    request_id = exc.response.headers.get("x-request-id")
-    if request_id:
-        said += f"; request id {request_id}"
-    no_access = openai.AuthenticationError | openai.PermissionDeniedError | openai.NotFoundError
-    if isinstance(exc, no_access):
-        return OpenAIError(
-            f"No access to model {model}: check OPENAI_API_KEY and the model id ({said})."
-        )
-    if isinstance(exc, openai.RateLimitError):
-        advice = (
-            "the account is out of quota: check billing at platform.openai.com"
-            if getattr(exc, "code", None) == "insufficient_quota"
-            else "wait a minute and try again, or send fewer texts at once"
-        )
-        return OpenAIRateLimitError(
-            f"OpenAI rate limit for model {model}, still {retries} ({said}): {advice}."
-        )
-    return OpenAIError(f"OpenAI answered HTTP {exc.status_code} for model {model} ({said}).")
-
-
-def redact(text: str, secret: str | None = None) -> str:
-    """``text`` without ``secret`` and without anything that looks like an API key."""
-    if secret:
-        text = text.replace(secret, "[redacted]")
-    return _KEY_PATTERN.sub("[redacted]", text)
-
-
-def _openai_message(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        body = body["error"]
-    if isinstance(body, dict) and body.get("message"):
-        return str(body["message"])
-    return exc.response.reason_phrase or "no message"
-
-
-def _host(exc: openai.APIConnectionError) -> str:
-    try:
-        url = exc.request.url
-        return f"{url.scheme}://{url.host}{f':{url.port}' if url.port else ''}"
-    except (AttributeError, RuntimeError):
-        return "the configured base URL"
-
-
-def _reason(exc: openai.APIConnectionError) -> str:
-    cause = exc.__cause__ or exc.__context__
-    return str(cause) if cause else str(exc)
+    """Our exception for one of openai's, naming ``model`` (see training/openai_calls.py)."""
+    return _translate(exc, f"for model {model}", settings)

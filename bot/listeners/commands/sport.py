@@ -52,7 +52,9 @@ def sport_command(
         ack(blocks.HELP_TEXT)
     elif subcommand == "status":
         runs = models.runs(limit=1)
-        ack(blocks.status_text(models.active_info(), runs[0] if runs else None))
+        text = blocks.status_text(models.active_info(), runs[0] if runs else None)
+        problem = getattr(models, "problem", None)  # the active model gone at OpenAI
+        ack(text + (f"\n{problem}" if problem else ""))
     elif subcommand == "retrain":
         ack()  # users.info may take a moment: acknowledge before asking who is an admin
         start_retrain(

@@ -133,7 +133,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         knowledge: bool = True,
         embedding_weight: float = 0.4,
         embedding_C: float = 10.0,  # noqa: N803
-        short_sharpness: float = 2.0,
+        short_sharpness: float = 1.75,
         max_chars: int = 1_500,
         max_iter: int = 15,
         random_state: int = 0,
@@ -319,9 +319,9 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         from sklearn.linear_model import LogisticRegression
 
         vectors = embedding.TokenEmbeddings.shared().embed(data.prepared)
-        model = LogisticRegression(
-            C=self.embedding_C, class_weight="balanced", max_iter=3000
-        ).fit(vectors, data.y, sample_weight=np.where(data.short, self.short_weight, 1.0))
+        model = LogisticRegression(C=self.embedding_C, class_weight="balanced", max_iter=3000).fit(
+            vectors, data.y, sample_weight=np.where(data.short, self.short_weight, 1.0)
+        )
         coef, intercept = model.coef_, model.intercept_
         if len(self.classes_) == 2:  # one sigmoid row is a softmax over [0, row]
             coef = np.vstack([np.zeros_like(coef[0]), coef[0]])

@@ -10,12 +10,14 @@ the model that knowledge as training examples:
 * ``other-sports.txt``: basketball, American football, soccer and the rest,
   labelled ``other``;
 * ``everyday.txt``: people, places and companies that are not sport, so that a
-  name or a city alone is not taken for sport.
+  name or a city alone is not taken for sport;
+* ``*-chatter.txt``: whole messages in the way people talk during a game, one a
+  line (``[message]``), of hockey, baseball and other sports.
 
 Each entry becomes a few short messages built from frames that are the same for
 every label, so the only thing that tells the labels apart is the entry itself.
-A file is ``[kind]`` sections of ``|``-separated entries (``#`` starts a comment);
-``*-people.txt`` files are all people.
+A file is ``[kind]`` sections of ``|``-separated entries (``#`` starts a comment;
+a ``[message]`` line is one entry); ``*-people.txt`` files are all people.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ FRAMES = {
         "who wins the {}?",
         "my {} predictions",
     ),
+    "message": ("{}",),  # a whole message, one a line
     "term": (
         "{}",
         "what a {}",
@@ -135,7 +138,8 @@ def parse(content: str, name: str) -> list[Entry]:
             continue
         if kind is None:
             raise ValueError(f"{name}: entries before the first [section].")
-        found += [Entry(label, kind, text.strip()) for text in line.split("|") if text.strip()]
+        texts = [line] if kind == "message" else line.split("|")
+        found += [Entry(label, kind, text.strip()) for text in texts if text.strip()]
     return found
 
 
@@ -151,7 +155,8 @@ def examples(seed: int = 0) -> tuple[list[str], list[str]]:
         if key in seen:
             continue
         seen.add(key)
-        for frame in rng.sample(FRAMES[entry.kind], FRAMES_PER_ENTRY):
+        frames = FRAMES[entry.kind]
+        for frame in rng.sample(frames, min(FRAMES_PER_ENTRY, len(frames))):
             texts.append(frame.format(entry.text))
             labels.append(entry.label)
     return texts, labels

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction import FeatureHasher
 
-from tests.training.test_local_model import _SMALL, _post, _synthetic
+from tests.training.test_local_model import _SMALL, _post, _refitless, _synthetic
 from training.classifiers import local, scoring
 from training.classifiers.local import LocalModel
 from training.errors import ClassifyError, ModelFileError
@@ -109,6 +110,29 @@ def test_scorer_file_answers_as_the_model(model: LocalModel, saved: tuple[Path, 
     assert prediction.model == model.model_id
     assert prediction == model.classify("the goalie stopped the puck")
     assert list(scored.classes_) == list(model.classes_)
+
+
+@pytest.mark.unit
+def test_a_format_1_scorer_file_loads_and_scores_as_before(
+    model: LocalModel, tmp_path: Path
+) -> None:
+    """Scorer files written before the short-text stages (format 1: no short kind
+    column, no embedding arrays) keep working after an upgrade."""
+    old = _refitless(model, embedding_weight=0.0, short_sharpness=1.0)
+    old.short_kind_model_ = None
+    old.embedding_coef_, old.embedding_intercept_ = np.zeros((0, 256)), np.zeros(0)
+    path = tmp_path / "old.scorer.npz"
+    scoring.save(old.scorer(), path)
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files if not name.startswith("embedding")}
+    config = json.loads(str(arrays.pop("config")))
+    config["format"] = 1
+    for key in ("has_short_kind_stage", "embedding_weight", "short_sharpness"):
+        del config[key]
+    np.savez_compressed(path, config=np.array(json.dumps(config)), **arrays)
+    loaded = scoring.load(path, local.file_sha256(path))
+    np.testing.assert_allclose(loaded.predict_proba(PROBES), old._full_proba(PROBES), atol=1e-12)
+    assert not np.allclose(loaded.predict_proba(PROBES), model.predict_proba(PROBES))
 
 
 @pytest.mark.unit

@@ -23,6 +23,7 @@ a ``[message]`` line is one entry); ``*-people.txt`` files are all people.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -143,14 +144,15 @@ def parse(content: str, name: str) -> list[Entry]:
     return found
 
 
-def examples(seed: int = 0) -> tuple[list[str], list[str]]:
-    """Short messages made from the lists, and their labels: each distinct entry in
-    ``FRAMES_PER_ENTRY`` frames of its kind, the same frames for every label."""
+def examples(listed: Sequence[Entry] | None = None, seed: int = 0) -> tuple[list[str], list[str]]:
+    """Short messages made from ``listed`` (default: the shipped lists), and their
+    labels: each distinct entry in ``FRAMES_PER_ENTRY`` frames of its kind, drawn
+    from the same frames whatever the label."""
     rng = random.Random(seed)
     texts: list[str] = []
     labels: list[str] = []
     seen: set[tuple[str, str]] = set()
-    for entry in entries():
+    for entry in entries() if listed is None else listed:
         key = (entry.label, entry.text.lower())
         if key in seen:
             continue

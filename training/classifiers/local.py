@@ -71,6 +71,8 @@ ARTIFACT_SUFFIX = scoring.ARTIFACT_SUFFIX
 # per call is small next to the work.
 LEAN_MAX_CHARS = 2_000
 LEAN_MAX_BATCH = 8
+EMBEDDING_POST_CHARS = 600
+EMBEDDING_MAX_ITER = 500
 # Only these types may appear in an artifact; anything else is refused on load.
 TRUSTED_TYPES = [
     "training.classifiers.local.LocalModel",
@@ -173,8 +175,11 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(labels)
         known_texts, known_labels = self._knowledge()
         data = _Examples.of(texts + known_texts, labels + known_labels, len(texts), self)
-        self.pipeline_ = self._build_pipeline().fit(data.prepared[: len(texts)])
-        features = self.pipeline_.transform(data.prepared)
+        self.pipeline_ = self._build_pipeline()
+        # Hashing is stateless: hash once; word weights (idf) from the given texts only.
+        hashed = self.pipeline_.named_steps["features"].fit_transform(data.prepared)
+        tfidf = self.pipeline_.named_steps["tfidf"].fit(hashed[: len(texts)])
+        features = tfidf.transform(hashed)
         self._fit_sport_stage(features, data)
         self._fit_kind_stage(features, data)
         self._fit_embedding_stage(data)
@@ -318,10 +323,12 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
             return
         from sklearn.linear_model import LogisticRegression
 
-        vectors = embedding.TokenEmbeddings.shared().embed(data.prepared)
-        model = LogisticRegression(C=self.embedding_C, class_weight="balanced", max_iter=3000).fit(
-            vectors, data.y, sample_weight=np.where(data.short, self.short_weight, 1.0)
-        )
+        # It only scores short texts: a post's opening is all it needs to learn from one.
+        opening = [text[:EMBEDDING_POST_CHARS] for text in data.prepared]
+        vectors = embedding.TokenEmbeddings.shared().embed(opening)
+        model = LogisticRegression(
+            C=self.embedding_C, class_weight="balanced", max_iter=EMBEDDING_MAX_ITER
+        ).fit(vectors, data.y, sample_weight=np.where(data.short, self.short_weight, 1.0))
         coef, intercept = model.coef_, model.intercept_
         if len(self.classes_) == 2:  # one sigmoid row is a softmax over [0, row]
             coef = np.vstack([np.zeros_like(coef[0]), coef[0]])

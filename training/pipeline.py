@@ -152,6 +152,9 @@ class Context:
     wait: bool = True
     poll_interval: float = 30.0
     lines: list[str] = field(default_factory=list)
+    # A message the caller already posted (a retraining started from Slack): the next
+    # run started here reports in it instead of posting a second one.
+    adopt: reporting.SlackReport | None = None
     _report: reporting.SlackReport | None = None
 
     @property
@@ -167,8 +170,7 @@ class Context:
             self.progress(line)
         self.lines.extend(lines)
         if self._report is not None:
-            title = "Retraining in progress"
-            self._report.show(lines[-1], reporting.progress_blocks(title, self.lines))
+            self._report.add(*lines)
 
     def client(self) -> Any:
         if self.openai_client is None:
@@ -196,8 +198,10 @@ def context(
     force: bool = False,
     wait: bool = True,
     poll_interval: float | None = None,
+    report: reporting.SlackReport | None = None,
 ) -> Context:
-    """A Context with the real edges unless given (Slack client from the settings)."""
+    """A Context with the real edges unless given (Slack client from the settings);
+    ``report``: a Slack message already posted, which the run takes over."""
     return Context(
         settings=settings,
         db=db,
@@ -209,6 +213,7 @@ def context(
         force=force,
         wait=wait,
         poll_interval=(settings.training.poll_interval if poll_interval is None else poll_interval),
+        adopt=report,
     )
 
 
@@ -616,7 +621,7 @@ def publish(ctx: Context, run: RunInfo, report: dict[str, Any]) -> list[Path]:
     for line in lines:
         ctx.progress(line)
     if ctx._report is not None:
-        ctx._report.show("\n".join(lines), reporting.blocks(report))
+        ctx._report.finish("\n".join(lines), reporting.blocks(report))
         ctx._report.upload(charts)
     return charts
 
@@ -631,7 +636,13 @@ def run_folder(ctx: Context, run: RunInfo) -> Path:
 
 
 def _attach_slack(ctx: Context, run: RunInfo) -> None:
-    """The run's Slack message (reused after a restart through the saved ts)."""
+    """The run's Slack message: the one the caller posted, or the run's own (reused after
+    a restart through the saved ts)."""
+    if ctx.adopt is not None and run.slack_ts is None:
+        ctx._report, ctx.adopt = ctx.adopt, None
+        if ctx._report.ts is not None:
+            ctx.runs.update(run.id, slack_ts=ctx._report.ts, channel=ctx._report.channel)
+        return
     channel = run.channel or ctx.settings.slack.report_channel
     if ctx.slack is None or not channel:
         if ctx.slack is not None:
@@ -641,8 +652,8 @@ def _attach_slack(ctx: Context, run: RunInfo) -> None:
         return
     ctx._report = reporting.SlackReport(ctx.slack, channel, run.slack_ts)
     if run.slack_ts is None:
-        title = f"Retraining run {run.id} ({run.backend}, {run.base_model}) started"
-        ts = ctx._report.show(title, reporting.progress_blocks(title, []))
+        ctx._report.title = f"Retraining run {run.id} ({run.backend}, {run.base_model})"
+        ts = ctx._report.start()
         if ts is not None:
             ctx.runs.update(run.id, slack_ts=ts, channel=ctx._report.channel)
 

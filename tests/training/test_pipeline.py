@@ -662,3 +662,35 @@ def test_gate_judges_a_two_label_candidate_on_the_active_models_labels(
     assert forced.model.status == "active"
     assert "forced" in forced.report["reason"]
     assert "'other'" in forced.report["reason"]
+
+
+@pytest.mark.e2e
+def test_a_network_error_while_reporting_never_fails_the_run(
+    settings, database, slack_api, caplog
+) -> None:
+    """The model is registered and promoted before the report: a connection Slack drops
+    (chat.update past the client's retries, the charts' upload step) is one log line."""
+    settings = settings.with_changes(
+        slack=SlackSettings(bot_token="xoxb-test", api_url=slack_api.url, report_channel="C0REP")
+    )
+    slack_api.drop("chat.update", times=3)  # the first update, and both retries
+    slack_api.drop("upload")
+    caplog.set_level("WARNING", logger="training.report")
+    outcome = train(
+        settings,
+        database,
+        RunRequest(backend="local"),
+        collector=collector(sports_frame(other=True)),
+    )
+    assert outcome.run.status == "succeeded"
+    assert outcome.model.status == "active"
+    assert RunStore(database).lock_holder() is None
+    problems = [r for r in caplog.records if r.name == "training.report"]
+    assert [r.getMessage().split(":")[0] for r in problems] == [
+        "Slack report not updated",
+        "Slack chart upload failed",
+    ]
+    assert all("RemoteDisconnected" in r.getMessage() for r in problems)
+    assert all(r.exc_info is None for r in problems)
+    final = json.dumps(slack_api.calls_to("chat.update")[-1].params["blocks"])
+    assert "Promoted" in final

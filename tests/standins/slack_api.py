@@ -129,6 +129,8 @@ class SlackStandIn:
         self.expect_refused_blocks = False
         self._token_errors: dict[str, str] = {}
         self._drops: dict[str, int] = {}
+        # What apps.connections.open answers (tests.standins.socket_mode's ``url``).
+        self.socket_mode_url: str | None = None
         self.server = _Server(self)
         self.server.daemon_threads = True
         # A short poll: shutdown() waits for it, once per test.
@@ -279,6 +281,9 @@ class SlackStandIn:
         token = authorization.removeprefix("Bearer ").strip() or params.get("token", "")
         if not token:
             return "not_authed"
+        # Socket Mode URLs are issued to app-level tokens only; other methods want a bot token.
+        if (method == "apps.connections.open") != token.startswith("xapp-"):
+            return "not_allowed_token_type"
         with self._lock:
             error = self._token_errors.get(token)
         if error:
@@ -314,6 +319,10 @@ class SlackStandIn:
                 "bot_id": BOT_ID,
                 "is_enterprise_install": False,
             }
+        if method == "apps.connections.open":
+            if self.socket_mode_url is None:
+                return {"ok": False, "error": "internal_error"}
+            return {"ok": True, "url": self.socket_mode_url}
         if method == "chat.postMessage":
             # Posting to a user id opens the app's DM with them.
             channel = "D" + channel[1:] if channel.startswith("U") else channel

@@ -83,7 +83,7 @@ class Router:
             return _plain(start_response, "404 Not Found", "webhooks are not configured\n")
         except WebhookSignatureError as error:
             log.warning("%s", error)
-            return _plain(start_response, "400 Bad Request", "invalid webhook signature\n")
+            return _plain(start_response, "400 Bad Request", "invalid webhook\n")
         except DatabaseUnavailableError as error:
             log.warning("%s", error)
             return _plain(start_response, "503 Service Unavailable", "database unreachable\n")

@@ -260,3 +260,34 @@ def test_a_token_slack_refuses_stops_the_served_process_with_one_line(slack_api)
     assert "token_revoked" in errors[0]
     assert "Traceback" not in result.stderr
     assert "Booting worker" not in result.stderr  # stopped before serving anything
+
+
+@pytest.mark.e2e
+def test_healthz_notices_the_sqlite_file_deleted_under_the_server(bot, database, settings):
+    _sqlite_only(database)
+    assert bot.get("/healthz").status == 200
+    path = Path(database.engine.url.database)
+    assert path.parent == settings.home  # the served database is this SQLite file
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+
+    reply = bot.get("/healthz")
+
+    assert (reply.status, reply.text) == (503, "database file gone\n")
+
+
+@pytest.mark.e2e
+def test_healthz_notices_the_sqlite_file_replaced_under_the_server(bot, database, tmp_path):
+    _sqlite_only(database)
+    assert bot.get("/healthz").status == 200
+    path = Path(database.engine.url.database)
+    other = tmp_path / "other.db"
+    other.write_bytes(path.read_bytes())
+    other.replace(path)  # a restore over the live file: another inode
+
+    assert bot.get("/healthz").status == 503
+
+
+def _sqlite_only(database: Database) -> None:
+    if database.engine.url.get_backend_name() != "sqlite":
+        pytest.skip("a SQLite file to delete")

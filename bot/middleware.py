@@ -37,7 +37,9 @@ class SignatureCheck(Middleware):
     """
 
     def __init__(self, signing_secret: str, path: str) -> None:
-        self.verifier = SignatureVerifier(signing_secret)
+        # Socket Mode needs no signing secret (and slack_sdk refuses an empty one):
+        # without it, every HTTP request is refused.
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret.strip() else None
         self.path = path
 
     def process(
@@ -55,6 +57,8 @@ class SignatureCheck(Middleware):
 
     def refusal(self, req: BoltRequest) -> str | None:
         """Why the request is not Slack's, or None when it is signed."""
+        if self.verifier is None:
+            return "SLACK_SIGNING_SECRET is not set"
         timestamp = _first(req.headers.get("x-slack-request-timestamp")) or ""
         signature = _first(req.headers.get("x-slack-signature")) or ""
         if not signature:

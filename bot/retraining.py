@@ -2,8 +2,10 @@
 
 The slash command or Home button only calls ``start``, which posts the
 progress message and hands the run to a one-thread executor; the request is
-acknowledged long before training ends. Progress lines update that one
-message (chat.update) instead of flooding the channel.
+acknowledged long before training ends. The message is the training report's
+own (``training.report.SlackReport``): the run takes it over, so its progress
+lines and its final report update that one message (chat.update) instead of a
+second one being posted.
 """
 
 from __future__ import annotations
@@ -15,19 +17,18 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from training.config import Settings
 from training.db import Database
 from training.errors import RunInProgressError, SportbotError
+from training.report import SlackReport
 from training.runs import RunStore
 
 log = logging.getLogger(__name__)
 
-# train_local(settings, db, *, trigger, requested_by, channel, progress) -> ModelInfo
+# train_local(settings, db, *, trigger, requested_by, channel, progress, report) -> ModelInfo
 RetrainFn = Callable[..., Any]
-MAX_LINES = 12  # the progress message shows the last lines only
 
 
 def default_retrain() -> RetrainFn:
@@ -66,8 +67,9 @@ class Retrainer:
         if not self._busy.acquire(blocking=False):
             raise RunInProgressError("A retraining started here is still starting.")
         try:
-            progress = ProgressMessage(client, channel, f"Retraining started by <@{user}>…")
-            return self._executor.submit(self._run, progress, user, channel)
+            report = SlackReport(client, channel, title=f"Retraining started by <@{user}>…")
+            report.start()
+            return self._executor.submit(self._run, report, user)
         except BaseException:
             self._busy.release()
             raise
@@ -81,7 +83,7 @@ class Retrainer:
                 f"started by {holder.requested_by or holder.trigger})."
             )
 
-    def _run(self, progress: ProgressMessage, user: str, channel: str) -> Any:
+    def _run(self, report: SlackReport, user: str) -> Any:
         try:
             retrain = self._retrain or default_retrain()
             info = retrain(
@@ -89,52 +91,30 @@ class Retrainer:
                 self.db,
                 trigger="slack",
                 requested_by=user,
-                channel=channel,
-                progress=progress.add,
+                channel=report.channel,
+                progress=lambda line: log.info("Retraining: %s", line),
+                report=report,
             )
-            progress.finish(blocks.retrain_result_text(info))
+            self._finish(report, blocks.retrain_result_text(info))
             return info
         except RunInProgressError as error:
             # Another process took the lock between check_free and the pipeline's start.
             log.info("Retraining requested by %s not started: %s", user, error)
-            progress.finish(f":hourglass: Not started: {error}")
+            self._finish(report, f":hourglass: Not started: {error}")
         except SportbotError as error:
             log.warning("Retraining requested by %s failed: %s", user, error)
-            progress.finish(f":x: Retraining failed: {error}")
+            self._finish(report, f":x: Retraining failed: {error}")
         except Exception:
             log.exception("Retraining requested by %s crashed", user)
-            progress.finish(":x: Retraining failed unexpectedly; the server log has the details.")
+            self._finish(
+                report, ":x: Retraining failed unexpectedly; the server log has the details."
+            )
         finally:
             self._busy.release()
         return None
 
-
-class ProgressMessage:
-    """One channel message, posted once and then updated with the newest lines."""
-
-    def __init__(self, client: WebClient, channel: str, title: str) -> None:
-        self.client = client
-        self.title = title
-        self.lines: list[str] = []
-        self._lock = threading.Lock()
-        response = client.chat_postMessage(channel=channel, text=title)
-        # Posting to a user id lands in the app's DM: chat.update needs the real channel id.
-        self.channel = response["channel"]
-        self.ts = response["ts"]
-
-    def add(self, line: str) -> None:
-        with self._lock:
-            self.lines = [*self.lines, line][-MAX_LINES:]
-            self._update()
-
-    def finish(self, line: str) -> None:
-        self.add(line)
-
-    def _update(self) -> None:
-        text = "\n".join([self.title, *(f"• {line}" for line in self.lines)])
-        try:
-            self.client.chat_update(channel=self.channel, ts=self.ts, text=text)
-        except SlackApiError as error:
-            # A lost progress line must not stop the training itself.
-            code = error.response.get("error")
-            log.warning("chat.update of retraining progress failed: %s", code)
+    @staticmethod
+    def _finish(report: SlackReport, line: str) -> None:
+        """The last line, unless the run already put its final report in the message."""
+        if not report.final:
+            report.add(line)

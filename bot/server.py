@@ -83,7 +83,7 @@ class Router:
             return _plain(start_response, "404 Not Found", "webhooks are not configured\n")
         except WebhookSignatureError as error:
             log.warning("%s", error)
-            return _plain(start_response, "400 Bad Request", "invalid webhook signature\n")
+            return _plain(start_response, "400 Bad Request", "invalid webhook\n")
         except DatabaseUnavailableError as error:
             log.warning("%s", error)
             return _plain(start_response, "503 Service Unavailable", "database unreachable\n")
@@ -100,6 +100,11 @@ class Router:
         except Exception as error:  # any failure means "not ready"
             log.warning("Health check failed: %s", error)
             return "503 Service Unavailable", "database unreachable\n"
+        problem = self.db.file_problem()
+        if problem is not None:
+            # Writes would be acknowledged into a file no restart will open again.
+            log.error("Health check failed: %s; restart the process", problem)
+            return "503 Service Unavailable", "database file gone\n"
         # Done when loaded, and when it failed or none is registered: /sport explains those.
         if not self.app.sportbot["models"].wait_loaded(0):
             return "503 Service Unavailable", "model still loading\n"

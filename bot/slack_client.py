@@ -1,12 +1,9 @@
 """The Slack Web API client every part of the app shares.
 
 Retries live here, not in listeners: a dropped connection or a 500/503 is
-tried again, and a 429 is waited out for its ``Retry-After`` seconds. Rate
-limits are per method and per app, so the wait is shared: once one thread
-is told to wait, every thread calling that method waits until the same
-moment (``pace`` before a call, the retry handler after a 429). Without
-that, threads woken by their own timers take each other's slots and one of
-them can run out of retries during a burst of tags.
+tried again, and a 429 is waited out for its ``Retry-After`` seconds, with the
+handlers of ``training.slack_client`` (the training report's client uses the
+same ones), the wait shared by every thread calling the method.
 
 Connections are kept open (``KeepAliveWebClient``): slack_sdk's WebClient
 opens a new connection, and against slack.com a new TLS handshake, for every
@@ -18,7 +15,6 @@ from __future__ import annotations
 import http.client
 import io
 import logging
-import random
 import select
 import socket
 import threading
@@ -30,14 +26,19 @@ from urllib.request import Request
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from training.config import SlackSettings
 from training.errors import ConfigError
+from training.slack_client import PacedRateLimitRetryHandler, pace, web_client
+
+__all__ = [
+    "TOKEN_ERRORS",
+    "KeepAliveWebClient",
+    "PacedRateLimitRetryHandler",
+    "check_token",
+    "make_client",
+    "pace",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,52 +47,6 @@ TOKEN_ERRORS = {"not_authed", "invalid_auth", "account_inactive", "token_revoked
 # The start-up token check: waits between tries while Slack cannot be reached.
 CHECK_FIRST_WAIT = 1.0
 CHECK_MAX_WAIT = 30.0
-
-# reactions.add is Tier 3 (~50/min): a burst may need many waits in a row.
-RATE_LIMIT_RETRIES = 30
-
-
-class PacedRateLimitRetryHandler(RateLimitErrorRetryHandler):
-    """Waits out a 429's Retry-After; the wait holds for every thread of the client."""
-
-    def __init__(self, max_retry_count: int = RATE_LIMIT_RETRIES) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self._lock = threading.Lock()
-        self._resume_at: dict[str, float] = {}
-
-    def prepare_for_next_attempt(
-        self, *, state: Any, request: Any, response: Any = None, error: Any = None
-    ) -> None:
-        if response is None:
-            raise error
-        state.next_attempt_requested = True
-        headers = {key.lower(): value for key, value in response.headers.items()}
-        seconds = float((headers.get("retry-after") or ["1"])[0])
-        method = _method(request.url)
-        with self._lock:
-            resume = max(self._resume_at.get(method, 0.0), time.monotonic() + seconds)
-            self._resume_at[method] = resume
-        self.wait(method)
-        state.increment_current_attempt()
-
-    def wait(self, method: str) -> None:
-        """Sleep until ``method`` may be called again (a little jitter spreads the herd)."""
-        with self._lock:
-            resume = self._resume_at.get(method, 0.0)
-        delay = resume - time.monotonic()
-        if delay > 0:
-            time.sleep(delay + random.uniform(0.0, 0.3))
-
-
-def pace(client: WebClient, method: str) -> None:
-    """Wait while Slack has told this client to hold ``method`` (e.g. "reactions.add")."""
-    for handler in client.retry_handlers or ():
-        if isinstance(handler, PacedRateLimitRetryHandler):
-            handler.wait(method)
-
-
-def _method(url: str) -> str:
-    return url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
 
 
 class KeepAliveWebClient(WebClient):
@@ -172,16 +127,7 @@ def _readable(sock: socket.socket) -> bool:
 def make_client(slack: SlackSettings, *, timeout: int = 10) -> WebClient:
     """A WebClient on ``slack.api_url`` with connection, rate-limit and server-error retries,
     keeping its connections open."""
-    return KeepAliveWebClient(
-        token=slack.bot_token,
-        base_url=slack.api_url,
-        timeout=timeout,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            PacedRateLimitRetryHandler(),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+    return web_client(slack, timeout=timeout, client_class=KeepAliveWebClient)
 
 
 def check_token(

@@ -69,6 +69,10 @@ IDLE_WAIT = 0.1
 QUIET_SECONDS = 0.05
 # How long the status writer lets reactions' statuses gather before one transaction.
 STATUS_BATCH_WAIT = 0.05
+# A running tagger looks for tags a killed one left pending this often (a fraction
+# of the grace period, so they are taken up soon after it ends; a cheap indexed query).
+RESUME_LOOK_MIN = 0.5
+RESUME_LOOK_MAX = 10.0
 
 # What ``Tagger.accept`` says of a message event.
 IGNORED = "ignored"  # not a person's new message in a tagged channel
@@ -179,6 +183,10 @@ class Tagger:
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
         self._gathering = Gathering(slack.tag_delay_seconds)
+        # (channel, ts) of the tags this process is reacting to, until their status is
+        # stored: a pending tag of our own is work in progress, not a killed tagger's.
+        self._inflight: set[tuple[str, str]] = set()
+        self._inflight_lock = threading.Lock()
 
     # ----- the web process: before the ack ---------------------------------
 
@@ -214,9 +222,15 @@ class Tagger:
         self._statuses.put(None)
 
     def run(self, client: WebClient) -> None:
-        """Tag queued messages until ``stop()``; first finish what a killed tagger left."""
+        """Tag queued messages until ``stop()``; finish what a killed tagger left, at start
+        and whenever its pending tags pass SPORTBOT_PENDING_GRACE_SECONDS (a process
+        restarted at once finds them still too young to take)."""
         self._resume(client)
+        next_resume = time.monotonic() + self._resume_every()
         while not self._stop.is_set():
+            if time.monotonic() >= next_resume:
+                self._resume(client)
+                next_resume = time.monotonic() + self._resume_every()
             try:
                 taken = self.work_once(client)
             except DatabaseUnavailableError as error:
@@ -249,6 +263,7 @@ class Tagger:
         settled = self.feedback.settle_queued(results)
         for row, result, ours in zip(queued, results, settled, strict=True):
             if ours and result["status"] == PENDING:
+                self._claim(row.channel, row.ts)
                 try:
                     self._executor.submit(
                         self._logged, self.react, client, row.channel, row.ts, result["reaction"]
@@ -289,8 +304,22 @@ class Tagger:
             return step(*args)
         except Exception:
             # On the tagger's executor, so @app.error never sees this: log it here.
+            # The tag stays pending: a later look past the grace period tries it again.
             log.exception("Tagging %s/%s failed", *args[1:3])
+            self._release([(args[1], args[2])])
             return FAILED
+
+    def _claim(self, channel: str, ts: str) -> None:
+        with self._inflight_lock:
+            self._inflight.add((channel, ts))
+
+    def _release(self, keys: list[tuple[str, str]]) -> None:
+        with self._inflight_lock:
+            self._inflight.difference_update(keys)
+
+    def _resume_every(self) -> float:
+        grace = self.slack.pending_grace_seconds
+        return min(max(grace / 4, RESUME_LOOK_MIN), RESUME_LOOK_MAX)
 
     def react(self, client: WebClient, channel: str, ts: str, reaction: str) -> str:
         """Put the reaction of a classified tag on the message; the tag's final status
@@ -367,6 +396,7 @@ class Tagger:
             try:
                 if updates:
                     self.feedback.set_tag_statuses(updates)
+                self._release([(update.channel, update.ts) for update in updates])
             except DatabaseUnavailableError as error:
                 # An outage is not a bug: keep them and try again shortly.
                 log.warning("Cannot store %d tag status(es) yet: %s", len(updates), error)
@@ -375,8 +405,9 @@ class Tagger:
                         self._statuses.put(update)
                     self._stop.wait(1.0)
             except Exception:
-                # Left pending: the next start's resume_pending finishes them.
+                # Left pending: a later look past the grace period finishes them.
                 log.exception("Could not store the status of %d tag(s)", len(updates))
+                self._release([(update.channel, update.ts) for update in updates])
 
     def _resume(self, client: WebClient) -> None:
         try:
@@ -389,24 +420,30 @@ class Tagger:
 
         reactions.add is idempotent for us (``already_reacted`` counts as done), so
         finishing a tag twice never puts two reactions on a message. Only tags
-        older than ``older_than`` seconds: younger ones may be a live tagger's work.
-        Queued rows need nothing: any tagger takes them.
+        older than ``older_than`` seconds: younger ones may be a live tagger's work
+        (this process's own are skipped whatever their age). Queued rows need
+        nothing: any tagger takes them.
         """
         cutoff = utcnow() - timedelta(seconds=older_than)
         with self.feedback.db.session() as session:
-            rows = session.execute(
+            found = session.execute(
                 select(Tag.channel_id, Tag.message_ts, Tag.reaction).where(
                     Tag.status == PENDING, Tag.created_at < cutoff
                 )
             ).all()
+        with self._inflight_lock:
+            rows = [row for row in found if (row[0], row[1]) not in self._inflight]
+            self._inflight.update((row[0], row[1]) for row in rows)
         for channel, ts, reaction in rows:
             try:
                 if reaction:
                     self.react(client, channel, ts, reaction)
                 else:
                     self.feedback.set_tag_status(channel, ts, SKIPPED)
+                    self._release([(channel, ts)])
             except Exception as error:  # one tag's trouble never holds up the others
                 log.warning("Tag %s/%s left pending: %s", channel, ts, _reason(error))
+                self._release([(channel, ts)])
         if rows:
             log.info("Finished %d tag(s) left pending by a stopped process", len(rows))
         return len(rows)

@@ -241,7 +241,9 @@ def train(
         None, "--train", help="A prepared train file (default: collect and prepare afresh)."
     ),
     valid_file: Path | None = typer.Option(None, "--valid", help="Its validation file."),
-    force: bool = typer.Option(False, help="Promote even when worse than the active model."),
+    force: bool = typer.Option(
+        False, help="Promote even when worse than the active model or lacking a label it has."
+    ),
     wait: bool = typer.Option(
         True, "--wait/--no-wait", help="--no-wait: launch the job and return (`runs resume`)."
     ),
@@ -597,7 +599,9 @@ def runs_cancel(run_id: int = typer.Argument(..., help="The run to cancel.")) ->
 def runs_resume(
     run_id: int | None = typer.Argument(None, help="Only this run (default: every unfinished)."),
     poll_interval: float | None = typer.Option(None, min=0.0, help="Seconds between polls."),
-    force: bool = typer.Option(False, help="Promote even when worse than the active model."),
+    force: bool = typer.Option(
+        False, help="Promote even when worse than the active model or lacking a label it has."
+    ),
 ) -> None:
     """Resume unfinished runs: poll their jobs (never launching a second one) and finish them."""
 

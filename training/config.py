@@ -141,7 +141,12 @@ class Settings:
         """DATABASE_URL, or SQLite in the home directory."""
         if self.database_url:
             return _normalise_db_url(self.database_url)
-        return f"sqlite:///{self.home / 'sportbot.db'}"
+        # Built, not formatted: a '?', '#' or '%' in the path is escaped, where an
+        # f-string would make it a query string and open another file.
+        from sqlalchemy.engine import URL
+
+        path = str(self.home / "sportbot.db")
+        return URL.create("sqlite", database=path).render_as_string(hide_password=False)
 
     @property
     def models_dir(self) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sqlite3
 import threading
 import time
@@ -59,6 +60,33 @@ class Database:
         serialised = engine.url.get_backend_name() == "sqlite"
         self._lock = threading.RLock() if serialised else contextlib.nullcontext()
         self._sqlite_writes = _SQLiteWrites(engine) if serialised else None
+        # The SQLite file's identity when first seen: open connections keep writing into
+        # a file deleted or replaced under them, and SELECT 1 still answers.
+        self._file_id: tuple[int, int] | None = None
+
+    def file_problem(self) -> str | None:
+        """Why the SQLite file this process writes to is no longer the database file
+        (deleted, or replaced by another), or None (and always None for other databases)."""
+        name = self.engine.url.database
+        if (
+            self._sqlite_writes is None
+            or not name
+            or name == ":memory:"
+            or name.startswith("file:")
+        ):
+            return None
+        try:
+            stat = os.stat(name)
+        except FileNotFoundError:
+            return f"the SQLite file {name} was deleted"
+        except OSError as error:
+            return f"the SQLite file {name} cannot be read: {error.strerror}"
+        identity = (stat.st_dev, stat.st_ino)
+        if self._file_id is None:
+            self._file_id = identity
+        elif identity != self._file_id:
+            return f"the SQLite file {name} was replaced by another file"
+        return None
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
@@ -206,6 +234,7 @@ def connect(settings: Settings, *, migrate: bool = True) -> Database:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         raise DatabaseUnavailableError(_describe(database.engine, error)) from None
+    database.file_problem()  # remembers which file it opened
     if migrate:
         upgrade(database.engine)
     return database

@@ -8,10 +8,11 @@ from the predicted probabilities (one-vs-rest when there are three classes).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, roc_auc_score
 
 from training.classifiers.base import TextClassifier
@@ -25,6 +26,25 @@ def evaluate(
     classes = [str(label) for label in classifier.classes_]
     predicted = [classes[i] for i in probabilities.argmax(axis=1)]
     return metrics_from(list(labels), predicted, probabilities, classes)
+
+
+def comparison_set(
+    own: pd.DataFrame, others: Iterable[pd.DataFrame], *, trained_on: Iterable[str] = ()
+) -> pd.DataFrame:
+    """The examples a candidate and the active model are both judged on (``text``/``label``).
+
+    The candidate's own validation examples, plus the held-out examples of the models it
+    would replace: a candidate prepared from other data (say, baseball/hockey only) is then
+    also measured on every label the active model answers, instead of only on the labels
+    it happens to know. Texts the candidate trained on are left out of the others (they
+    are not held out for it), and each text counts once.
+    """
+    seen = set(trained_on)
+    frames = [own[["text", "label"]]]
+    for frame in others:
+        frames.append(frame.loc[~frame["text"].isin(seen), ["text", "label"]])
+    merged = pd.concat(frames, ignore_index=True)
+    return merged.drop_duplicates(subset="text", keep="first").reset_index(drop=True)
 
 
 def metrics_from(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -47,7 +47,7 @@ from training.errors import (
     NoModelError,
     RunError,
 )
-from training.evaluate import evaluate
+from training.evaluate import comparison_set, evaluate
 from training.registry import ModelInfo, ModelRegistry, load_classifier
 from training.runs import RunInfo, RunStore
 from training.schema import utcnow
@@ -67,17 +67,51 @@ class Decision:
 
 
 def decide(
-    candidate: dict[str, Any], active: dict[str, Any] | None, *, margin: float, force: bool
+    candidate: dict[str, Any],
+    active: dict[str, Any] | None,
+    *,
+    margin: float,
+    force: bool,
+    dropped: Sequence[str] = (),
+    unmeasured: Sequence[str] = (),
 ) -> Decision:
-    """Promote unless the candidate is worse than the active model by more than ``margin``."""
+    """Promote unless the candidate is worse than the active model by more than ``margin``.
+
+    Accuracy alone is not enough: a candidate that cannot answer a label the active model
+    answers (``dropped``) gives every such text another label, however well it scores on
+    the rest; and a label no held-out example measures (``unmeasured``) is not compared at
+    all. Both refuse the candidate unless ``force``.
+    """
     if force:
-        return Decision(True, "forced")
+        lost = f" (it lacks {_quoted(dropped)})" if dropped else ""
+        return Decision(True, f"forced{lost}")
     if active is None:
         return Decision(True, "no active model to compare with")
+    if dropped:
+        return Decision(
+            False,
+            f"the candidate has no {_quoted(dropped)} label, which the active model "
+            f"{active.get('model', '')} answers: such texts would get another label; "
+            "`sportbot train --force` promotes it anyway",
+        )
+    if unmeasured:
+        return Decision(
+            False,
+            f"no held-out example of {_quoted(unmeasured)} to compare the models on; "
+            "`sportbot train --force` promotes it anyway",
+        )
     new, old = candidate["accuracy"], active["accuracy"]
+    n = candidate.get("n")
+    on = f" on the same {n} held-out examples" if n else ""
     if new + margin >= old:
-        return Decision(True, f"accuracy {new:.4f} vs active {old:.4f} (margin {margin})")
-    return Decision(False, f"accuracy {new:.4f} is below active {old:.4f} by more than {margin}")
+        return Decision(True, f"accuracy {new:.4f} vs active {old:.4f}{on} (margin {margin})")
+    return Decision(
+        False, f"accuracy {new:.4f} is below active {old:.4f}{on} by more than {margin}"
+    )
+
+
+def _quoted(labels: Sequence[str]) -> str:
+    return ", ".join(f"'{label}'" for label in sorted(labels))
 
 
 @dataclass(frozen=True)
@@ -121,6 +155,9 @@ class Context:
     # Asked (with the cost estimate) before anything is uploaded; None: do not ask.
     confirm: Callable[[str], bool] | None = None
     lines: list[str] = field(default_factory=list)
+    # A message the caller already posted (a retraining started from Slack): the next
+    # run started here reports in it instead of posting a second one.
+    adopt: reporting.SlackReport | None = None
     _report: reporting.SlackReport | None = None
 
     @property
@@ -136,8 +173,7 @@ class Context:
             self.progress(line)
         self.lines.extend(lines)
         if self._report is not None:
-            title = "Retraining in progress"
-            self._report.show(lines[-1], reporting.progress_blocks(title, self.lines))
+            self._report.add(*lines)
 
     def client(self) -> Any:
         if self.openai_client is None:
@@ -166,8 +202,10 @@ def context(
     wait: bool = True,
     poll_interval: float | None = None,
     confirm: Callable[[str], bool] | None = None,
+    report: reporting.SlackReport | None = None,
 ) -> Context:
-    """A Context with the real edges unless given (Slack client from the settings)."""
+    """A Context with the real edges unless given (Slack client from the settings);
+    ``report``: a Slack message already posted, which the run takes over."""
     return Context(
         settings=settings,
         db=db,
@@ -180,6 +218,7 @@ def context(
         wait=wait,
         poll_interval=(settings.training.poll_interval if poll_interval is None else poll_interval),
         confirm=confirm,
+        adopt=report,
     )
 
 
@@ -513,13 +552,20 @@ def judge_and_finish(
     ctx: Context, run: RunInfo, candidate: Candidate, job: Any, duration: float
 ) -> Outcome:
     """Evaluate candidate and active model on the same examples; register, maybe promote."""
-    valid = prep.read_prepared(Path(run.valid_path))
-    ctx.say(f"Evaluating on {len(valid)} validation examples…")
     registry = ModelRegistry(ctx.db)
+    current = registry.active()
+    valid = held_out(ctx, run, current)
+    ctx.say(f"Evaluating on {len(valid)} held-out examples…")
     metrics = evaluate(candidate.classifier, valid["text"].tolist(), valid["label"].tolist())
-    active = active_metrics(ctx.settings, registry, valid)
+    active = active_metrics(ctx.settings, current, valid)
+    known = set(current.labels) if current is not None and active is not None else set()
     decision = decide(
-        metrics, active, margin=ctx.settings.training.promotion_margin, force=ctx.force
+        metrics,
+        active,
+        margin=ctx.settings.training.promotion_margin,
+        force=ctx.force,
+        dropped=sorted(known - set(candidate.fields["labels"])),
+        unmeasured=sorted(known - set(valid["label"])),
     )
     info = registry.get(candidate.fields["id"])
     if info is None:
@@ -566,11 +612,30 @@ def judge_and_finish(
     return Outcome(run=run, model=info, report=report, folder=run_folder(ctx, run))
 
 
+def held_out(ctx: Context, run: RunInfo, active: ModelInfo | None) -> pd.DataFrame:
+    """The examples both models are judged on: the run's validation file, plus the active
+    model's own validation examples (from its run) so every label it has is measured."""
+    own = prep.read_prepared(Path(run.valid_path))
+    others = []
+    source = ctx.runs.get(active.run_id) if active is not None and active.run_id else None
+    if (
+        source is not None
+        and source.id != run.id
+        and source.valid_path
+        and source.valid_path != source.train_path
+        and Path(source.valid_path).is_file()
+    ):
+        others.append(prep.read_prepared(Path(source.valid_path)))
+    trained_on: list[str] = []
+    if others and run.train_path and run.train_path != run.valid_path:
+        trained_on = prep.read_prepared(Path(run.train_path))["text"].tolist()
+    return comparison_set(own, others, trained_on=trained_on)
+
+
 def active_metrics(
-    settings: Settings, registry: ModelRegistry, valid: pd.DataFrame
+    settings: Settings, active: ModelInfo | None, valid: pd.DataFrame
 ) -> dict[str, Any] | None:
-    """The active model's metrics on the same validation examples, or None without one."""
-    active = registry.active()
+    """The active model's metrics on the same held-out examples, or None without one."""
     if active is None:
         return None
     try:
@@ -597,7 +662,7 @@ def publish(ctx: Context, run: RunInfo, report: dict[str, Any]) -> list[Path]:
     for line in lines:
         ctx.progress(line)
     if ctx._report is not None:
-        ctx._report.show("\n".join(lines), reporting.blocks(report))
+        ctx._report.finish("\n".join(lines), reporting.blocks(report))
         ctx._report.upload(charts)
     return charts
 
@@ -612,7 +677,13 @@ def run_folder(ctx: Context, run: RunInfo) -> Path:
 
 
 def _attach_slack(ctx: Context, run: RunInfo) -> None:
-    """The run's Slack message (reused after a restart through the saved ts)."""
+    """The run's Slack message: the one the caller posted, or the run's own (reused after
+    a restart through the saved ts)."""
+    if ctx.adopt is not None and run.slack_ts is None:
+        ctx._report, ctx.adopt = ctx.adopt, None
+        if ctx._report.ts is not None:
+            ctx.runs.update(run.id, slack_ts=ctx._report.ts, channel=ctx._report.channel)
+        return
     channel = run.channel or ctx.settings.slack.report_channel
     if ctx.slack is None or not channel:
         if ctx.slack is not None:
@@ -622,8 +693,8 @@ def _attach_slack(ctx: Context, run: RunInfo) -> None:
         return
     ctx._report = reporting.SlackReport(ctx.slack, channel, run.slack_ts)
     if run.slack_ts is None:
-        title = f"Retraining run {run.id} ({run.backend}, {run.base_model}) started"
-        ts = ctx._report.show(title, reporting.progress_blocks(title, []))
+        ctx._report.title = f"Retraining run {run.id} ({run.backend}, {run.base_model})"
+        ts = ctx._report.start()
         if ts is not None:
             ctx.runs.update(run.id, slack_ts=ts, channel=ctx._report.channel)
 

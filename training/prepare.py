@@ -19,6 +19,7 @@ import dataclasses
 import io
 import json
 import os
+import shlex
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -798,21 +799,27 @@ def estimate_cost(
 def next_steps(
     prepared: PreparedData, train_path: Path, valid_path: Path | None, epochs: int
 ) -> list[str]:
-    """The commands that train on the written files: ours, and the OpenAI job call."""
-    valid = f' --valid "{valid_path}"' if valid_path else ""
+    """The commands that train on the written files: ours, and the OpenAI job call.
+
+    Both must run exactly as printed: ours is a POSIX shell line (paths quoted for the
+    shell; the epochs go in SPORTBOT_EPOCHS, as ``train`` reads them, so a copied line
+    trains with the epochs the cost estimate assumed), the other a line of Python.
+    """
+    valid = f" --valid {shlex.quote(str(valid_path))}" if valid_path else ""
     ours = (
-        f'sportbot train --model {prepared.model} --train "{train_path}"{valid} --epochs {epochs}'
+        f"SPORTBOT_EPOCHS={epochs} sportbot train --backend openai --model "
+        f"{shlex.quote(prepared.model)} --train {shlex.quote(str(train_path))}{valid}"
     )
     valid_arg = ", validation_file=valid.id" if valid_path else ""
     upload_valid = (
-        f'valid = client.files.create(file=open("{valid_path}", "rb"), purpose="fine-tune"); '
+        f'valid = client.files.create(file=open({str(valid_path)!r}, "rb"), purpose="fine-tune"); '
         if valid_path
         else ""
     )
     openai_call = (
-        f'train = client.files.create(file=open("{train_path}", "rb"), purpose="fine-tune"); '
+        f'train = client.files.create(file=open({str(train_path)!r}, "rb"), purpose="fine-tune"); '
         f"{upload_valid}"
-        f'client.fine_tuning.jobs.create(model="{prepared.model}", training_file=train.id'
+        f"client.fine_tuning.jobs.create(model={prepared.model!r}, training_file=train.id"
         f'{valid_arg}, method={{"type": "supervised", "supervised": '
         f'{{"hyperparameters": {{"n_epochs": {epochs}}}}}}})'
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from training.config import Settings
+from training.slack_client import web_client
 
 log = logging.getLogger(__name__)
 MAX_LINES = 8  # progress lines kept in the Slack message
@@ -219,24 +221,62 @@ def _save(plt, figure, path: Path) -> Path:
 
 
 def slack_client(settings: Settings) -> WebClient | None:
-    """A WebClient for reports, or None (logged) when no bot token is configured."""
+    """The report's WebClient (the bot's retries and 429 pacing), or None (logged) when no
+    bot token is configured."""
     if not settings.slack.bot_token:
         log.info("SLACK_BOT_TOKEN is not set: the training report is not posted to Slack.")
         return None
-    return WebClient(token=settings.slack.bot_token, base_url=settings.slack.api_url)
+    return web_client(settings.slack)
 
 
 class SlackReport:
     """One Slack message per run: posted once, then updated; failures only logged.
 
-    Slack being down must never fail or stop a training run, so every call
-    here logs and carries on.
+    Slack being down must never fail or stop a training run, so every call here
+    logs one line and carries on: a Slack error, and just as well a network error
+    that the client's retries did not get past (``URLError``, ``RemoteDisconnected``,
+    a timeout), including the upload step of ``files_upload_v2``, which slack_sdk
+    sends without retries.
+
+    The same message serves a retraining started from Slack: the Slack app posts it
+    (``start``) and hands it to the run (``train_local(report=...)``), which
+    updates it with its progress and its final report (``final`` is then True).
     """
 
-    def __init__(self, client: WebClient, channel: str, ts: str | None = None) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        channel: str,
+        ts: str | None = None,
+        *,
+        title: str = "Retraining in progress",
+    ) -> None:
         self.client = client
         self.channel = channel
         self.ts = ts
+        self.title = title
+        self.lines: list[str] = []
+        self.final = False
+        self._lock = threading.Lock()
+
+    def start(self) -> str | None:
+        """Post the message with its title only; returns its ts (None when Slack refused)."""
+        return self.show(self.title, progress_blocks(self.title, []))
+
+    def add(self, *lines: str) -> None:
+        """Progress: the newest lines under the title, in ONE update however many lines."""
+        if not lines:
+            return
+        with self._lock:
+            self.lines = [*self.lines, *lines][-MAX_LINES:]
+            shown = list(self.lines)
+        text = "\n".join([self.title, *(f"• {line}" for line in shown)])
+        self.show(text, progress_blocks(self.title, shown))
+
+    def finish(self, text: str, message_blocks: list[dict[str, Any]]) -> str | None:
+        """The final report: replaces the progress in the same message."""
+        self.final = True
+        return self.show(text, message_blocks)
 
     def show(self, text: str, message_blocks: list[dict[str, Any]]) -> str | None:
         """Post the message the first time, update it afterwards; returns its ts."""
@@ -251,8 +291,8 @@ class SlackReport:
                 self.client.chat_update(
                     channel=self.channel, ts=self.ts, text=text, blocks=message_blocks
                 )
-        except SlackApiError as error:
-            log.warning("Slack report not updated: %s", error.response.get("error"))
+        except Exception as error:  # reporting never fails the run
+            log.warning("Slack report not updated: %s", _problem(error))
         return self.ts
 
     def upload(self, paths: list[Path]) -> None:
@@ -266,5 +306,14 @@ class SlackReport:
                 file_uploads=[{"file": str(path), "title": path.stem} for path in paths],
                 request_file_info=False,
             )
-        except SlackApiError as error:
-            log.warning("Slack chart upload failed: %s", error.response.get("error"))
+        except Exception as error:  # reporting never fails the run
+            log.warning("Slack chart upload failed: %s", _problem(error))
+
+
+def _problem(error: BaseException) -> str:
+    """One line saying what went wrong: Slack's error code, or the network's reason."""
+    if isinstance(error, SlackApiError):
+        data = error.response.data if isinstance(error.response.data, dict) else {}
+        return str(data.get("error") or f"HTTP {error.response.status_code}")
+    reason = getattr(error, "reason", None) or error
+    return " ".join(f"{type(error).__name__}: {reason}".split())

@@ -23,6 +23,7 @@ from training.db import Database
 from training.errors import NoModelError
 from training.pipeline import Collector, Decision, Outcome, Progress, RunRequest, decide
 from training.registry import ModelInfo
+from training.report import SlackReport
 
 __all__ = ["Decision", "decide", "fit_local_offline", "train", "train_local"]
 
@@ -39,8 +40,12 @@ def train_local(
     train_file: Path | None = None,
     valid_file: Path | None = None,
     force: bool = False,
+    report: SlackReport | None = None,
 ) -> ModelInfo:
-    """Train, evaluate, register and (when it earns it) promote a local model."""
+    """Train, evaluate, register and (when it earns it) promote a local model.
+
+    ``report``: a Slack message already posted (the Slack app's "Retraining started"):
+    the run's progress and report go into it, not into a second message."""
     outcome = train(
         settings,
         db,
@@ -55,6 +60,7 @@ def train_local(
         data=data,
         train_file=train_file,
         valid_file=valid_file,
+        report=report,
     )
     if outcome.model is None:  # pragma: no cover - a local run always ends with a model
         raise NoModelError(f"Run {outcome.run.id} produced no model.")
@@ -74,6 +80,7 @@ def train(
     slack: WebClient | None = None,
     openai_client: Any = None,
     confirm: Callable[[str], bool] | None = None,
+    report: SlackReport | None = None,
 ) -> Outcome:
     """One run of either backend, from collecting to the report.
 
@@ -91,6 +98,7 @@ def train(
         wait=request.wait,
         poll_interval=request.poll_interval,
         confirm=confirm,
+        report=report,
     )
     return pipeline.start(ctx, request, train_file=train_file, valid_file=valid_file)
 

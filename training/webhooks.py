@@ -12,6 +12,7 @@ signal and no second process ever finishes the run.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -45,12 +46,35 @@ def receive(settings: OpenAISettings, db: Database, body: bytes, headers: Mappin
         api_key=settings.api_key or "unused", webhook_secret=settings.webhook_secret
     )
     try:
-        event = client.webhooks.unwrap(body, dict(headers))
+        client.webhooks.unwrap(body, dict(headers))
     except (openai.InvalidWebhookSignatureError, ValueError) as error:
         raise WebhookSignatureError(f"Refused an OpenAI webhook: {error}") from None
-    if event.type in JOB_EVENTS:
-        _record(db, _header(headers, "webhook-id"), event.data.id, event.type)
-    return event.type
+    # The client parses leniently (a list, or an event without ``data``, comes back
+    # half-built): check the shape ourselves, so a delivery we cannot use is refused
+    # with a 400 instead of failing with a 500 that OpenAI would redeliver forever.
+    event_type, job_id = _event_of(body)
+    if event_type in JOB_EVENTS:
+        _record(db, _header(headers, "webhook-id"), job_id, event_type)
+    return event_type
+
+
+def _event_of(body: bytes) -> tuple[str, str | None]:
+    """The event type of a verified delivery, and its job id for a job event."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        event = None
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+        raise WebhookSignatureError("Refused an OpenAI webhook: not an event object")
+    if event["type"] not in JOB_EVENTS:
+        return event["type"], None
+    data = event.get("data")
+    job_id = data.get("id") if isinstance(data, dict) else None
+    if not isinstance(job_id, str) or not job_id:
+        raise WebhookSignatureError(
+            f"Refused an OpenAI webhook: {event['type']} without data.id (the job)"
+        )
+    return event["type"], job_id
 
 
 def _record(db: Database, webhook_id: str, job_id: str, event_type: str) -> None:

@@ -71,9 +71,10 @@ class FakeRetrain:
     def __call__(self, settings: Settings, db: Database, **kwargs: Any) -> Any:
         self.calls.append(kwargs)
         self.thread_names.append(threading.current_thread().name)
-        kwargs["progress"]("Collecting examples…")
+        # As train_local: progress lines go into the message the Slack app posted.
+        kwargs["report"].add("Collecting examples…")
         self.release.wait(10)
-        kwargs["progress"]("Training…")
+        kwargs["report"].add("Training…")
         self.done.set()
         return SimpleNamespace(id="local-new", accuracy=0.95, status="active")
 

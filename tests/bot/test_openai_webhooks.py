@@ -37,3 +37,51 @@ def test_signed_webhook_is_accepted_and_wakes_the_run(serve, bot_settings, datab
 def test_without_a_secret_the_endpoint_is_off(serve, bot_settings) -> None:
     bot = serve(settings=bot_settings)
     assert _post(bot.url, *signed("fine_tuning.job.succeeded", "ftjob-7")) == 404
+
+
+def _signed_body(body: str, *, webhook_id: str = "wh_shape") -> tuple[bytes, dict[str, str]]:
+    """Any body, signed as OpenAI signs (standard webhooks): only its shape is wrong."""
+    import base64
+    import hashlib
+    import hmac
+    import time
+
+    stamp = str(int(time.time()))
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{webhook_id}.{stamp}.{body}".encode(), hashlib.sha256).digest()
+    headers = {
+        "webhook-id": webhook_id,
+        "webhook-timestamp": stamp,
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+    }
+    return body.encode(), headers
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[]",
+        '[{"type": "fine_tuning.job.succeeded", "data": {"id": "ftjob-1"}}]',
+        '"fine_tuning.job.succeeded"',
+        '{"id": "evt_1", "object": "event", "created_at": 1, "type": "fine_tuning.job.failed"}',
+        '{"id": "evt_1", "object": "event", "created_at": 1, '
+        '"type": "fine_tuning.job.succeeded", "data": null}',
+        '{"id": "evt_1", "object": "event", "created_at": 1, '
+        '"type": "fine_tuning.job.cancelled", "data": {"id": 7}}',
+        '{"id": "evt_1", "object": "event", "created_at": 1, "data": {"id": "ftjob-1"}}',
+    ],
+)
+def test_a_signed_webhook_of_an_unexpected_shape_is_400_not_500(
+    serve, bot_settings, database, body, caplog
+) -> None:
+    bot = serve(settings=bot_settings.with_changes(openai=OpenAISettings(webhook_secret=SECRET)))
+    since = utcnow()
+    assert _post(bot.url, *_signed_body(body)) == 400
+    assert not webhooks.signalled_since(database, "ftjob-1", since)
+    assert all(record.exc_info is None for record in caplog.records)  # no traceback
+
+
+def test_a_signed_event_of_another_type_is_accepted_and_ignored(serve, bot_settings) -> None:
+    bot = serve(settings=bot_settings.with_changes(openai=OpenAISettings(webhook_secret=SECRET)))
+    body = '{"id": "evt_2", "object": "event", "created_at": 1, "type": "batch.completed"}'
+    assert _post(bot.url, *_signed_body(body)) == 200

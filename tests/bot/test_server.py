@@ -162,6 +162,62 @@ def test_manifest_declares_what_the_app_handles():
     assert manifest.count("https://YOUR-HOST/slack/events") == 3
 
 
+def _bot_scopes(manifest: str) -> list[str]:
+    lines = manifest.splitlines()
+    start = lines.index("    bot:") + 1
+    scopes = []
+    for line in lines[start:]:
+        if not line.startswith("      - "):
+            break
+        scopes.append(line.removeprefix("      - ").strip())
+    return scopes
+
+
+@pytest.mark.unit
+def test_only_used_scopes_each_justified_in_one_readme_line():
+    import re
+
+    manifest = (REPO / "manifest.yml").read_text()
+    readme = (REPO / "README.md").read_text()
+    scopes = _bot_scopes(manifest)
+    # nothing calls conversations.list/info or conversations.open
+    assert sorted(scopes) == sorted(
+        [
+            "commands",
+            "chat:write",
+            "reactions:read",
+            "reactions:write",
+            "channels:history",
+            "groups:history",
+            "users:read",
+            "files:write",
+        ]
+    )
+    for scope in scopes:
+        [line] = [ln for ln in readme.splitlines() if ln.startswith(f"- `{scope}`: ")]
+        assert len(line) > len(f"- `{scope}`: ") + 10, line
+    # the report channel needs the bot invited (or chat:write.public): said where it is set up
+    assert re.search(r"SPORTBOT_REPORT_CHANNEL.*not_in_channel", readme)
+    assert "chat:write.public" in readme
+
+
+@pytest.mark.unit
+def test_every_file_the_manifest_and_readme_point_at_exists():
+    import re
+
+    manifest = (REPO / "manifest.yml").read_text()
+    pointed = re.findall(r"\b(docs/[\w./-]+\.md)\b", manifest)
+    assert "docs/slack-app.md" in pointed
+    for text, base in ((manifest, REPO), ((REPO / "README.md").read_text(), REPO)):
+        for target in re.findall(r"\]\(((?!https?:|#)[^)#]+)", text):
+            assert (base / target).exists(), target
+    guide = (REPO / "docs" / "slack-app.md").read_text()
+    for target in re.findall(r"\]\(((?!https?:|#)[^)#]+)", guide):
+        assert (REPO / "docs" / target).resolve().exists(), target
+    for scope in _bot_scopes(manifest):
+        assert f"| `{scope}` |" in guide
+
+
 @pytest.mark.e2e
 def test_healthz_is_not_200_until_the_active_model_is_loaded(serve, registered_model, monkeypatch):
     # The registered model takes as long to load as the test says.
@@ -204,3 +260,34 @@ def test_a_token_slack_refuses_stops_the_served_process_with_one_line(slack_api)
     assert "token_revoked" in errors[0]
     assert "Traceback" not in result.stderr
     assert "Booting worker" not in result.stderr  # stopped before serving anything
+
+
+@pytest.mark.e2e
+def test_healthz_notices_the_sqlite_file_deleted_under_the_server(bot, database, settings):
+    _sqlite_only(database)
+    assert bot.get("/healthz").status == 200
+    path = Path(database.engine.url.database)
+    assert path.parent == settings.home  # the served database is this SQLite file
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+
+    reply = bot.get("/healthz")
+
+    assert (reply.status, reply.text) == (503, "database file gone\n")
+
+
+@pytest.mark.e2e
+def test_healthz_notices_the_sqlite_file_replaced_under_the_server(bot, database, tmp_path):
+    _sqlite_only(database)
+    assert bot.get("/healthz").status == 200
+    path = Path(database.engine.url.database)
+    other = tmp_path / "other.db"
+    other.write_bytes(path.read_bytes())
+    other.replace(path)  # a restore over the live file: another inode
+
+    assert bot.get("/healthz").status == 503
+
+
+def _sqlite_only(database: Database) -> None:
+    if database.engine.url.get_backend_name() != "sqlite":
+        pytest.skip("a SQLite file to delete")

@@ -128,6 +128,9 @@ class SlackStandIn:
         self.refused_blocks: list[tuple[str, list[str]]] = []
         self.expect_refused_blocks = False
         self._token_errors: dict[str, str] = {}
+        self._drops: dict[str, int] = {}
+        # What apps.connections.open answers (tests.standins.socket_mode's ``url``).
+        self.socket_mode_url: str | None = None
         self.server = _Server(self)
         self.server.daemon_threads = True
         # A short poll: shutdown() waits for it, once per test.
@@ -174,6 +177,20 @@ class SlackStandIn:
         """Answer the next ``times`` calls of ``method`` with 429 and Retry-After."""
         body = {"ok": False, "error": "ratelimited"}
         self._add_fault(method, _Fault(429, body, {"Retry-After": str(retry_after)}, times))
+
+    def drop(self, method: str, *, times: int = 1) -> None:
+        """Close the connection of the next ``times`` calls of ``method`` without answering,
+        as a proxy or a network giving out does (the client sees ``RemoteDisconnected``).
+        ``"upload"`` is the upload step of files_upload_v2."""
+        with self._lock:
+            self._drops[method] = self._drops.get(method, 0) + times
+
+    def _take_drop(self, method: str) -> bool:
+        with self._lock:
+            left = self._drops.get(method, 0)
+            if left > 0:
+                self._drops[method] = left - 1
+            return left > 0
 
     def limit_rate(self, method: str, *, calls: int, per_seconds: float) -> None:
         """Allow ``calls`` of ``method`` per sliding ``per_seconds``; past that answer 429
@@ -264,6 +281,9 @@ class SlackStandIn:
         token = authorization.removeprefix("Bearer ").strip() or params.get("token", "")
         if not token:
             return "not_authed"
+        # Socket Mode URLs are issued to app-level tokens only; other methods want a bot token.
+        if (method == "apps.connections.open") != token.startswith("xapp-"):
+            return "not_allowed_token_type"
         with self._lock:
             error = self._token_errors.get(token)
         if error:
@@ -299,6 +319,10 @@ class SlackStandIn:
                 "bot_id": BOT_ID,
                 "is_enterprise_install": False,
             }
+        if method == "apps.connections.open":
+            if self.socket_mode_url is None:
+                return {"ok": False, "error": "internal_error"}
+            return {"ok": True, "url": self.socket_mode_url}
         if method == "chat.postMessage":
             # Posting to a user id opens the app's DM with them.
             channel = "D" + channel[1:] if channel.startswith("U") else channel
@@ -373,6 +397,9 @@ def _handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             headers = {key.lower(): value for key, value in self.headers.items()}
             if self.path.startswith("/upload/"):
                 standin._record("upload", {"bytes": len(raw)}, headers)
+                if standin._take_drop("upload"):
+                    self.close_connection = True
+                    return None
                 return self._send(200, b"OK - " + str(len(raw)).encode(), "text/plain")
             params = _params(raw, headers.get("content-type", ""))
             if self.path.startswith("/respond/"):
@@ -388,6 +415,9 @@ def _handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, b"ok", "text/plain")
             method = self.path.removeprefix("/api/").split("?")[0]
             call = standin._record(method, params, headers, self.client_address)
+            if standin._take_drop(method):
+                self.close_connection = True
+                return None
             fault = standin._rate_limited(method) or standin._fault(method)
             if fault is not None:
                 call.response = fault.body

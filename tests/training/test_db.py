@@ -123,3 +123,19 @@ def test_a_write_waits_out_another_process_holding_sqlites_write_lock(settings, 
         other.rollback()
         other.close()
     assert database.write(insert_tag, _tag("8.2")) == 1  # and it recovers
+
+
+@pytest.mark.parametrize("name", ["what?now", "a#b", "100%real", "x?mode=ro"])
+def test_a_home_with_url_characters_opens_its_own_sqlite_file(tmp_path: Path, name: str) -> None:
+    from training.config import Settings
+    from training.db import connect
+
+    home = tmp_path / name
+    database = connect(Settings(home=home))
+    try:
+        assert database.engine.url.database == str(home / "sportbot.db")
+        FeedbackStore(database).queue_tag(channel="C1", ts="1.1", text="the goalie")
+    finally:
+        database.engine.dispose()
+    assert (home / "sportbot.db").stat().st_size > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no file beside it

@@ -592,3 +592,108 @@ def test_killed_cli_process_is_resumed_on_the_same_job(cli_env, openai_api) -> N
     assert outcome.run.status == "succeeded"
     assert len(openai_api.requests_to(f"/v1/fine_tuning/jobs/{job_id}", "GET")) > polls_before
     assert len(openai_api.requests_to("/v1/fine_tuning/jobs", "POST")) == 1
+
+
+# ---------------------------------------------------------------- the promotion gate
+
+
+def prepared_files(frame: pd.DataFrame, folder, name: str):
+    prepared = prep.prepare(frame, model="babbage-002")
+    return prep.write_prepared(prepared, folder / f"{name}.jsonl")
+
+
+@pytest.mark.unit
+def test_decide_refuses_a_dropped_or_unmeasured_label_unless_forced() -> None:
+    same = {"accuracy": 0.99, "n": 10}
+    active = {"accuracy": 0.99, "model": "local-old"}
+    dropped = pipeline.decide(same, active, margin=0.01, force=False, dropped=["other"])
+    assert not dropped.promote
+    assert "'other'" in dropped.reason
+    assert "--force" in dropped.reason
+    unmeasured = pipeline.decide(same, active, margin=0.01, force=False, unmeasured=["other"])
+    assert not unmeasured.promote
+    assert "'other'" in unmeasured.reason
+    forced = pipeline.decide(same, active, margin=0.01, force=True, dropped=["other"])
+    assert forced.promote
+    assert "'other'" in forced.reason
+    assert pipeline.decide(same, active, margin=0.01, force=False).promote
+
+
+@pytest.mark.e2e
+def test_gate_judges_a_two_label_candidate_on_the_active_models_labels(
+    settings, database, tmp_path
+) -> None:
+    """The walkthrough's files hold baseball/hockey only: a model trained on them must not
+    replace the three-label model, and both are measured on the same 'other' examples."""
+    first = train(
+        settings,
+        database,
+        RunRequest(backend="local"),
+        collector=collector(sports_frame(other=True)),
+    )
+    assert first.model.labels == ["baseball", "hockey", "other"]
+
+    train_path, valid_path = prepared_files(sports_frame(n=40), tmp_path, "sport2")
+    second = train(
+        settings,
+        database,
+        RunRequest(backend="local"),
+        train_file=train_path,
+        valid_file=valid_path,
+    )
+    registry = ModelRegistry(database)
+    assert second.run.promoted is False
+    assert second.model.status == "candidate"
+    assert registry.active().id == first.model.id
+    assert "'other'" in second.report["reason"]
+    assert "--force" in second.report["reason"]
+    candidate, active = second.run.candidate_metrics, second.run.active_metrics
+    # the same held-out examples, 'other' among them (from the active model's run)
+    assert candidate["n"] == active["n"]
+    assert candidate["per_class"]["other"]["support"] > 0
+    assert candidate["per_class"]["other"]["support"] == active["per_class"]["other"]["support"]
+    assert candidate["accuracy"] < active["accuracy"]
+
+    train_path, valid_path = prepared_files(sports_frame(n=36), tmp_path, "forced")
+    forced = train(
+        settings,
+        database,
+        RunRequest(backend="local", force=True),
+        train_file=train_path,
+        valid_file=valid_path,
+    )
+    assert forced.model.status == "active"
+    assert "forced" in forced.report["reason"]
+    assert "'other'" in forced.report["reason"]
+
+
+@pytest.mark.e2e
+def test_a_network_error_while_reporting_never_fails_the_run(
+    settings, database, slack_api, caplog
+) -> None:
+    """The model is registered and promoted before the report: a connection Slack drops
+    (chat.update past the client's retries, the charts' upload step) is one log line."""
+    settings = settings.with_changes(
+        slack=SlackSettings(bot_token="xoxb-test", api_url=slack_api.url, report_channel="C0REP")
+    )
+    slack_api.drop("chat.update", times=3)  # the first update, and both retries
+    slack_api.drop("upload")
+    caplog.set_level("WARNING", logger="training.report")
+    outcome = train(
+        settings,
+        database,
+        RunRequest(backend="local"),
+        collector=collector(sports_frame(other=True)),
+    )
+    assert outcome.run.status == "succeeded"
+    assert outcome.model.status == "active"
+    assert RunStore(database).lock_holder() is None
+    problems = [r for r in caplog.records if r.name == "training.report"]
+    assert [r.getMessage().split(":")[0] for r in problems] == [
+        "Slack report not updated",
+        "Slack chart upload failed",
+    ]
+    assert all("RemoteDisconnected" in r.getMessage() for r in problems)
+    assert all(r.exc_info is None for r in problems)
+    final = json.dumps(slack_api.calls_to("chat.update")[-1].params["blocks"])
+    assert "Promoted" in final

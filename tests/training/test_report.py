@@ -111,3 +111,58 @@ def test_slack_failures_never_stop_the_run(slack_api) -> None:
 @pytest.mark.unit
 def test_no_bot_token_means_no_client(settings) -> None:
     assert report.slack_client(settings) is None
+
+
+def _report_settings(settings, api_url: str):
+    from training.config import SlackSettings
+
+    return settings.with_changes(
+        slack=SlackSettings(bot_token="xoxb-test", api_url=api_url, report_channel="C0REP")
+    )
+
+
+@pytest.mark.e2e
+def test_report_client_retries_and_paces_429_as_the_bot_does(settings, slack_api, caplog):
+    from bot.slack_client import make_client
+
+    client = report.slack_client(_report_settings(settings, slack_api.url))
+    bot_client = make_client(_report_settings(settings, slack_api.url).slack)
+    assert [type(h) for h in client.retry_handlers] == [type(h) for h in bot_client.retry_handlers]
+    slack = report.SlackReport(client, "C0REP")
+    ts = slack.start()
+    slack_api.rate_limit("chat.update", times=2, retry_after=0)
+    caplog.set_level("WARNING")
+    slack.add("running")
+    assert [c.params["ts"] for c in slack_api.calls_to("chat.update")] == [ts, ts, ts]
+    assert not caplog.records  # waited out, not given up
+
+
+@pytest.mark.e2e
+def test_slack_unreachable_is_one_line_not_an_exception(settings, caplog) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = report.slack_client(_report_settings(settings, f"http://127.0.0.1:{port}/api/"))
+    caplog.set_level("WARNING")
+    assert report.SlackReport(client, "C0REP").show("x", []) is None
+    assert all(r.exc_info is None for r in caplog.records)  # no traceback anywhere
+    [record] = [r for r in caplog.records if r.name == "training.report"]
+    assert "URLError" in record.getMessage()
+    assert "\n" not in record.getMessage()
+    assert record.exc_info is None
+
+
+@pytest.mark.e2e
+def test_a_dropped_upload_is_one_line(slack_api, tmp_path, caplog) -> None:
+    client = WebClient(token="xoxb-test", base_url=slack_api.url)
+    slack = report.SlackReport(client, "C0REP")
+    slack.start()
+    png = report.confusion_chart(CANDIDATE, tmp_path / "cm.png")
+    slack_api.drop("upload")
+    caplog.set_level("WARNING")
+    slack.upload([png])  # files_upload_v2's upload step: no retries in slack_sdk
+    [record] = [r for r in caplog.records if r.name == "training.report"]
+    assert "RemoteDisconnected" in record.getMessage()
+    assert record.exc_info is None

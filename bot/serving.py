@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import threading
 import time
+from typing import Any
 
 from training.config import Settings
+from training.errors import ConfigError, SlackError
 
 APP_FACTORY = "bot.server:create_app()"
 THREADS = 10
@@ -71,7 +74,29 @@ def run_socket_mode(settings: Settings) -> None:
     app = build_app(settings)
     app.sportbot["models"].start_refreshing()
     app.sportbot["tagger"].start(app.client)  # one process: it tags in a thread
-    SocketModeHandler(app, settings.slack.app_token).start()
+    handler = SocketModeHandler(app, settings.slack.app_token)
+    connect_socket(handler)
+    logging.getLogger(__name__).info("Connected to Slack in Socket Mode")
+    threading.Event().wait()
+
+
+def connect_socket(handler: Any) -> None:
+    """Open the Socket Mode connection; a token Slack refuses is one line naming it."""
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        handler.connect()
+    except SlackApiError as error:
+        code = error.response.get("error", "refused")
+        raise ConfigError(
+            f"Slack refused SLACK_APP_TOKEN ({code}): use an app-level token (xapp-...) "
+            "with the connections:write scope, from Basic Information > App-Level Tokens."
+        ) from None
+    except OSError as error:  # URLError and connection errors
+        raise SlackError(
+            f"Cannot reach Slack to open the Socket Mode connection ({error}); "
+            "check the network and retry."
+        ) from None
 
 
 def run_tagger(settings: Settings, *, parent: int | None = None, niceness: int = 0) -> None:
@@ -80,7 +105,6 @@ def run_tagger(settings: Settings, *, parent: int | None = None, niceness: int =
     lowers its CPU priority below the web processes' on a shared machine."""
     import logging
     import signal
-    import threading
 
     from bot.app import services
     from bot.slack_client import make_client

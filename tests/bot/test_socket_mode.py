@@ -248,3 +248,20 @@ def test_socket_mode_survives_a_refused_connection_and_reconnects(
     assert wait_until(lambda: reactions_on(slack_api, "1700000888.000200")) == [HOCKEY_EMOJI]
     assert process.poll() is None
     no_traceback(serve_socket.log)
+
+
+def test_an_app_token_slack_refuses_stops_socket_mode_with_one_line(
+    home: Path, slack_api: SlackStandIn
+) -> None:
+    """Issue item 3: a refused app-level token is one line naming the variable, exit 1."""
+    env = base_env(
+        SLACK_BOT_TOKEN="xoxb-socket-test",
+        SLACK_APP_TOKEN="xoxb-not-an-app-token",
+        SLACK_API_URL=slack_api.url,
+        SPORTBOT_HOME=str(home),
+    )
+    argv = [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--socket"]
+    done = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "SLACK_APP_TOKEN (not_allowed_token_type)" in done.stderr + done.stdout

@@ -34,6 +34,7 @@ import mmh3
 import numpy as np
 
 from training.classifiers.base import MAX_TEXT_CHARS, TextClassifier
+from training.classifiers.embedding import TokenEmbeddings
 from training.errors import ModelFileError
 
 ARTIFACT_SUFFIX = ".skops"  # the LocalModel artifact the scorer file goes with
@@ -295,8 +296,6 @@ class Scorer:
             return proba
         embedded = None
         if self.embedding_coef.size:
-            from training.classifiers.embedding import TokenEmbeddings
-
             vector = TokenEmbeddings.shared().embed([text])[0]
             embedded = self.embedding_coef @ vector + self.embedding_intercept
         return blend_short(proba, embedded, self.embedding_weight, self.short_sharpness)

@@ -36,7 +36,11 @@ def test_a_file_is_sections_of_bar_separated_entries() -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("Bruins", "before the first"), ("[arenas]\nBell Centre", "unknown section")],
+    [
+        ("Bruins", "before the first"),
+        ("[arenas]\nBell Centre", "unknown section"),
+        ("[team]\nBruins|Habs[place]\nBell Centre", "one \\[section\\] a line"),
+    ],
 )
 def test_a_malformed_file_says_what_is_wrong(content: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):

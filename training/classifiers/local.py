@@ -135,7 +135,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         knowledge: bool = True,
         embedding_weight: float = 0.4,
         embedding_C: float = 10.0,  # noqa: N803
-        short_sharpness: float = 1.75,
+        short_sharpness: float = 2.0,
         max_chars: int = 1_500,
         max_iter: int = 15,
         random_state: int = 0,

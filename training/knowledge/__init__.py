@@ -140,6 +140,9 @@ def parse(content: str, name: str) -> list[Entry]:
         if kind is None:
             raise ValueError(f"{name}: entries before the first [section].")
         texts = [line] if kind == "message" else line.split("|")
+        for text in texts:
+            if "[" in text or "]" in text:  # a [section] line run into the line before it
+                raise ValueError(f"{name}: {text.strip()!r} holds a bracket: one [section] a line.")
         found += [Entry(label, kind, text.strip()) for text in texts if text.strip()]
     return found
 

@@ -59,7 +59,8 @@ class ModelSource:
         self._fixed = classifier
         self._settings = serving_settings(settings)
         # The bot only classifies: a local model loads as its scoring arrays, without
-        # scikit-learn (~140 MB a process; ``load_classifier``). Same answers.
+        # scikit-learn, which would cost every process its memory (``load_classifier``).
+        # Same answers.
         self._loader = functools.partial(load_classifier, lean=True)
         self._active = ActiveClassifier(
             self.registry, self._settings, refresh_seconds=refresh_seconds, loader=self._loader

@@ -59,15 +59,14 @@ class SlackSettings:
     pending_grace_seconds: float = 120.0
     # Where stored channel messages are classified and reacted to. "process": in a
     # tagger process gunicorn's master starts beside its workers, so that tagging
-    # does not share a worker's GIL with acknowledging (under sustained load about
-    # 1.6x the ack rate, README "Benchmarks"), for about 140 MB more resident
-    # memory. "thread": in each web process, for the smallest memory. Socket Mode,
+    # does not share a worker's GIL with acknowledging (docs/benchmarks.md), for a
+    # second process's memory. "thread": in each web process, for the smallest memory. Socket Mode,
     # and an app served without sportbot's gunicorn config (bot/server.py warns),
     # tag in a thread either way.
     tagger: str = "process"
     # Acknowledgements first: while messages keep arriving, the tagger lets them
     # gather for up to this many seconds before it classifies and reacts (then it
-    # works through the whole backlog). A lone message waits only ~50 ms. 0: at once.
+    # works through the whole backlog). A lone message is not held back. 0: at once.
     tag_delay_seconds: float = 2.0
 
     def require(self, *names: str) -> None:

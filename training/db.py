@@ -118,8 +118,8 @@ class Database:
         work (compiling, converting values) done before taking the write lock: every
         call into SQLite lets go of the GIL and must win it back while the lock is
         held, and with ten busy request threads an ordinary transaction (BEGIN,
-        statement, COMMIT, SQLAlchemy in between) held the lock for ~0.6 ms
-        instead of ~0.1 (alternating rounds: 1124 -> 1301 events/s, bare Bolt 1611).
+        statement, COMMIT, SQLAlchemy in between) held the lock several times as
+        long as the work itself (docs/benchmarks.md has the measurements).
         """
         prepared = self._sqlite_writes and self._sqlite_writes.prepare(statement, params)
         if not prepared:
@@ -273,7 +273,7 @@ def _alembic_config():
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while one process writes; NORMAL syncing is safe in WAL mode
-    # and cuts an insert from ~0.3 ms to ~0.05 ms (FIELD-NOTES).
+    # and makes an insert several times cheaper.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -66,7 +66,7 @@ class SlackSettings:
     tagger: str = "process"
     # Acknowledgements first: while messages keep arriving, the tagger lets them
     # gather for up to this many seconds before it classifies and reacts (then it
-    # works through the whole backlog). A lone message is not held back. 0: at once.
+    # works through the whole backlog). A lone message waits only a moment. 0: at once.
     tag_delay_seconds: float = 2.0
 
     def require(self, *names: str) -> None:

@@ -19,13 +19,13 @@ The command line sets bind/workers/threads/timeout; this module adds:
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
 import threading
 import time
 
+from training import logs
 from training.config import Settings
 from training.errors import SportbotError
 
@@ -38,7 +38,7 @@ def on_starting(server: object) -> None:
     from bot.serving import MASTER_TAGS
     from bot.slack_client import check_token
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     try:
         settings = Settings.from_env()
         settings.slack.require("bot_token", "signing_secret")

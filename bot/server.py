@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from bot import fastpath
 from bot.serving import MASTER_TAGS
+from training import logs
 from training.config import Settings
 from training.db import Database
 
@@ -132,7 +133,7 @@ def create_app(settings: Settings | None = None, **collaborators: Any) -> Router
 
     settings = settings or Settings.from_env()
     settings.slack.require("bot_token", "signing_secret")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     db = collaborators.pop("db", None) or connect(settings)
     app = build_app(settings, db=db, **collaborators)
     # Runs in each gunicorn worker (no --preload), so the thread is not lost to a fork.

@@ -13,6 +13,7 @@ import threading
 import time
 from typing import Any
 
+from training import logs
 from training.config import Settings
 from training.errors import ConfigError, SlackError
 
@@ -24,10 +25,9 @@ MASTER_TAGS = "SPORTBOT_MASTER_TAGS"
 
 
 def gunicorn_argv(
-    port: int, *, workers: int | None = None, app: str = APP_FACTORY, quiet: bool = False
+    port: int, *, workers: int = 1, app: str = APP_FACTORY, quiet: bool = False
 ) -> list[str]:
     """The arguments after ``gunicorn`` (the Procfile's ``web:`` line, expanded)."""
-    workers = workers or int(os.environ.get("WEB_CONCURRENCY") or 1)
     argv = [
         "--config",
         "python:bot.gunicorn_conf",
@@ -54,7 +54,10 @@ def gunicorn_executable() -> list[str]:
 def exec_gunicorn(settings: Settings, port: int | None) -> None:
     """Replace this process with gunicorn serving the app over HTTP."""
     settings.slack.require("bot_token", "signing_secret")
-    command = [*gunicorn_executable(), *gunicorn_argv(port or settings.slack.port)]
+    command = [
+        *gunicorn_executable(),
+        *gunicorn_argv(port or settings.slack.port, workers=settings.slack.web_concurrency),
+    ]
     os.execv(command[0], command)
 
 
@@ -68,7 +71,7 @@ def run_socket_mode(settings: Settings) -> None:
     from bot.slack_client import check_token
 
     settings.slack.require("bot_token", "app_token")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     # Nothing works over Socket Mode without Slack: wait for it, however long.
     check_token(settings.slack, give_up_after=None)
     app = build_app(settings)
@@ -113,7 +116,7 @@ def run_tagger(settings: Settings, *, parent: int | None = None, niceness: int =
     settings.slack.require("bot_token")
     if niceness:
         os.nice(niceness)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     collaborators = services(settings, connect(settings))
     collaborators["models"].start_refreshing()
     tagger = collaborators["tagger"]

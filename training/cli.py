@@ -632,11 +632,10 @@ def scheduler(
     """Run the retraining schedule (SPORTBOT_RETRAIN_CRON) in this process (Procfile clock)."""
 
     def action(settings: Settings) -> None:
-        import logging
-
+        from training import logs
         from training.schedule import run_scheduler
 
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        logs.configure()
         run_scheduler(settings, _database(settings), force=force)
 
     run(action)

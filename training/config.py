@@ -54,15 +54,16 @@ class SlackSettings:
     threshold: float = 0.8
     report_channel: str | None = None
     port: int = 3000
+    web_concurrency: int = 1  # gunicorn workers of `sportbot serve --http`
     # Tags a killed web process left pending are finished by the next start once
     # they are this old (younger ones may still belong to a live process).
     pending_grace_seconds: float = 120.0
     # Where stored channel messages are classified and reacted to. "process": in a
     # tagger process gunicorn's master starts beside its workers, so that tagging
     # does not share a worker's GIL with acknowledging (docs/benchmarks.md), for a
-    # second process's memory. "thread": in each web process, for the smallest memory. Socket Mode,
-    # and an app served without sportbot's gunicorn config (bot/server.py warns),
-    # tag in a thread either way.
+    # second process's memory. "thread": in each web process, for the smallest
+    # memory. Socket Mode, and an app served without sportbot's gunicorn config
+    # (bot/server.py warns), tag in a thread either way.
     tagger: str = "process"
     # Acknowledgements first: while messages keep arriving, the tagger lets them
     # gather for up to this many seconds before it classifies and reacts (then it
@@ -190,6 +191,7 @@ class Settings:
                 threshold=env.float("SPORTBOT_THRESHOLD", 0.8, minimum=0.0, maximum=1.0),
                 report_channel=env.str("SPORTBOT_REPORT_CHANNEL"),
                 port=env.int("PORT", 3000, minimum=1, maximum=65535),
+                web_concurrency=env.int("WEB_CONCURRENCY", 1, minimum=1, maximum=64),
                 pending_grace_seconds=env.float(
                     "SPORTBOT_PENDING_GRACE_SECONDS", 120.0, minimum=0.0
                 ),

@@ -193,7 +193,7 @@ class OpenAIModel(TextClassifier):
             )
         if not response.choices:
             raise OpenAIError(f"OpenAI answered no choices for model {self.model_id}; try again.")
-        return _chat_top(response.choices[0])
+        return chat_top(response.choices[0])
 
     def _row(self, top: dict[str, float]) -> list[float]:
         probabilities = class_probabilities(top, [str(label) for label in self.classes_])
@@ -210,7 +210,8 @@ def _completion_top(choice: Any) -> dict[str, float]:
     return {choice.text or "": 0.0}
 
 
-def _chat_top(choice: Any) -> dict[str, float]:
+def chat_top(choice: Any) -> dict[str, float]:
+    """A chat answer's first-token top logprobs; its text alone when they are missing."""
     content = choice.logprobs.content if choice.logprobs is not None else None
     if not content:
         return {choice.message.content or "": 0.0}

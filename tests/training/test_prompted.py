@@ -59,8 +59,10 @@ def test_a_logprobs_model_gets_the_instruction_the_nearest_examples_and_one_toke
     assert body["model"] == "gpt-4.1-mini"
     assert body["temperature"] == 0
     assert body["max_completion_tokens"] == 1
-    assert body["logprobs"] is True and body["top_logprobs"] == 5
-    assert "response_format" not in body and "reasoning_effort" not in body
+    assert body["logprobs"] is True
+    assert body["top_logprobs"] == 5
+    assert "response_format" not in body
+    assert "reasoning_effort" not in body
     messages = body["messages"]
     assert messages[0] == {"role": "system", "content": prompted.INSTRUCTION}
     turns = messages[1:-1]
@@ -85,7 +87,8 @@ def test_a_reasoning_model_gets_a_strict_schema_and_no_sampling_parameters(
     assert body["reasoning_effort"] == "low"
     assert body["messages"][0]["role"] == "developer"
     schema = body["response_format"]["json_schema"]
-    assert body["response_format"]["type"] == "json_schema" and schema["strict"] is True
+    assert body["response_format"]["type"] == "json_schema"
+    assert schema["strict"] is True
     assert schema["schema"]["properties"]["label"]["enum"] == ["baseball", "hockey", "other"]
     # Examples answer in the schema's own shape.
     assert json.loads(body["messages"][2]["content"])["certainty"] == "high"
@@ -153,9 +156,11 @@ def test_the_bank_version_is_its_content(bank, tmp_path) -> None:
     path = prompted.save_bank(bank, tmp_path)
     loaded = prompted.load_bank(path, prompted._sha256(path))
     assert loaded.version == bank.version
-    assert loaded.texts == bank.texts and loaded.labels == bank.labels
+    assert loaded.texts == bank.texts
+    assert loaded.labels == bank.labels
     document = json.loads(path.read_text())
-    assert document["selection"] == bank.rule and document["instruction"] == prompted.INSTRUCTION
+    assert document["selection"] == bank.rule
+    assert document["instruction"] == prompted.INSTRUCTION
     document["examples"][0][0] = "other"
     path.write_text(json.dumps(document))
     with pytest.raises(Exception, match="changed since it was registered"):

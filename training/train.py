@@ -76,6 +76,7 @@ def train_configured(
     channel: str | None = None,
     progress: Progress | None = None,
     report: SlackReport | None = None,
+    collector: Collector | None = None,
 ) -> ModelInfo | None:
     """What `/sport retrain` runs: the SPORTBOT_BACKEND backend (the local model when
     unset), unattended (no question; SPORTBOT_COST_CAP_USD caps what it may cost).
@@ -86,7 +87,8 @@ def train_configured(
         requested_by=requested_by,
         channel=channel,
     )
-    return train(settings, db, request, progress=progress, report=report).model
+    outcome = train(settings, db, request, progress=progress, report=report, collector=collector)
+    return outcome.model
 
 
 def train(

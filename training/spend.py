@@ -66,14 +66,18 @@ class SpendLedger:
     def add(self, usd: float) -> None:
         """Add one request's cost to today's row (created on the day's first request)."""
         params = {"today": self.today(), "cost": float(usd)}
-        if self.db.write(_GROW, params):
-            return
-        self.db.write(
-            self.db.insert_ignoring_duplicates(DailySpend.__table__),
-            {"day": params["today"], "usd": 0.0, "requests": 0, "warned_at": None},
-        )
-        self.db.write(_GROW, params)
+        if not self.db.write(_GROW, params):
+            self._open_day(params["today"])
+            self.db.write(_GROW, params)
 
     def claim_warning(self) -> bool:
         """True for exactly one caller per day: the one who tells the admins."""
-        return bool(self.db.write(_CLAIM, {"today": self.today(), "now": self._clock()}))
+        today = self.today()
+        self._open_day(today)  # a cap of 0 is reached before anything was spent
+        return bool(self.db.write(_CLAIM, {"today": today, "now": self._clock()}))
+
+    def _open_day(self, today: str) -> None:
+        self.db.write(
+            self.db.insert_ignoring_duplicates(DailySpend.__table__),
+            {"day": today, "usd": 0.0, "requests": 0, "warned_at": None},
+        )

@@ -16,6 +16,16 @@ seed outside 0..2147483647, metadata beyond 16 keys (keys up to 64, string
 values up to 512 characters), ``n_epochs`` outside 1..50, a base model that
 cannot be fine-tuned and files not uploaded with purpose ``fine-tune``.
 
+Chat completions are checked as ``CreateChatCompletionRequest`` describes them:
+unknown parameters, message roles and contents, ``temperature`` 0..2,
+``top_logprobs`` only with ``logprobs`` (0..20), reasoning models (o-series,
+gpt-5 family) refusing ``temperature``/``top_p`` other than 1, ``logprobs`` and
+``max_tokens`` (and other models refusing ``reasoning_effort``), and a
+``response_format`` json_schema with a valid name whose strict schema closes
+every object and requires every property. A json_schema answer is a JSON object
+the schema allows (an enum takes the scorer's label); ``usage`` counts the
+messages' tokens (about 4 characters each) and a reasoning model's thinking.
+
 Use the ``openai_api`` fixture (exposed by tests/conftest.py)::
 
     def test_something(openai_api):

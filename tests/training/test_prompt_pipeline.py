@@ -99,6 +99,8 @@ def test_a_prompted_run_is_judged_against_the_local_model_and_promoted(
     final = json.dumps(slack_api.calls_to("chat.update")[-1].params["blocks"])
     assert info.id in final
     assert "Promoted" in final
+    assert f"Example bank {bank.version[:12]}" in final
+    assert "per 1,000" in final
     assert (outcome.folder / "confusion.png").exists()
     # the registry entry loads as the classifier the Slack app will use
     assert load_classifier(info, prompt_settings).classify("the goalie").label == "hockey"

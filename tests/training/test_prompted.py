@@ -15,7 +15,13 @@ import pytest
 
 from training.classifiers import prompted
 from training.config import PromptSettings
-from training.errors import DailyCapError, OpenAIAuthError, OpenAINotFoundError
+from training.errors import (
+    DailyCapError,
+    OpenAIAuthError,
+    OpenAINotFoundError,
+    OpenAIRateLimitError,
+    OpenAIUnreachableError,
+)
 from training.spend import SpendLedger
 
 pytestmark = pytest.mark.unit
@@ -219,6 +225,14 @@ def test_openai_failures_are_one_actionable_line(openai_api, bank) -> None:
         classifier.classify("a bat")
     assert gone.value.code == "model_not_found"
     assert "sk-standin" not in str(gone.value)
+    openai_api.fail_next(429)
+    with pytest.raises(OpenAIRateLimitError, match="wait a minute"):
+        classifier.classify("a stick")
+    closed = prompted.PromptedModel(
+        "gpt-4.1-mini", bank, settings=openai_api.settings(base_url="http://127.0.0.1:9/v1")
+    )
+    with pytest.raises(OpenAIUnreachableError, match="OPENAI_BASE_URL"):
+        closed.classify("a glove")
 
 
 def test_the_cost_estimate_prices_the_exact_prompt(openai_api, bank) -> None:

@@ -157,6 +157,9 @@ def test_sportbot_backend_is_what_slack_and_the_clock_train(
     configured = prompt_settings.with_changes(training=TrainingSettings(backend="openai-prompt"))
     assert scheduled_backend(configured) == "openai-prompt"
     assert scheduled_backend(prompt_settings) == "openai"  # unset: as before
+    from bot.retraining import default_retrain
+
+    assert default_retrain() is train_configured  # what /sport retrain runs
 
     info = train_configured(
         configured, database, trigger="slack", requested_by="UADMIN", collector=collector()

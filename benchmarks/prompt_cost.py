@@ -62,7 +62,11 @@ def main() -> None:
             model_name, bank, prompt=PromptSettings(examples=args.k), client=object()
         )
         for name, texts in (("validation posts", posts), ("chat messages", chat)):
-            print(f"{model_name:<13} {name:<17} ({len(texts)}): {model.estimate(texts).line()}")
+            estimate = model.estimate(texts)
+            print(f"{model_name:<13} {name:<17} ({len(texts)}): {estimate.line()}")
+            if name == "validation posts" and estimate.usd_per_message is not None:
+                whole = estimate.usd_per_message * len(valid)
+                print(f"{'':<13} evaluating on all {len(valid)} validation examples: ${whole:.2f}")
 
 
 if __name__ == "__main__":

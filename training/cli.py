@@ -582,7 +582,7 @@ def runs_list(
         console = out()
         # Plain lines, not a table: job ids stay whole (and greppable) in narrow terminals.
         console.print(
-            "   id  backend  status       accuracy  promoted  started           job / model"
+            "   id  backend        status       accuracy  promoted  started           job / model"
         )
         for info in runs:
             accuracy = f"{info.accuracy:.4f}" if info.accuracy is not None else "-"
@@ -591,7 +591,7 @@ def runs_list(
             if info.model_id:
                 what += f" -> {info.model_id}"
             line = (
-                f"{info.id:>5}  {info.backend:<7}  {info.status:<11}  {accuracy:>8}  {promoted:<8}"
+                f"{info.id:>5}  {info.backend:<13}  {info.status:<11}  {accuracy:>8}  {promoted:<8}"
                 f"  {info.created_at:%Y-%m-%d %H:%M}  {what}"
             )
             console.print(escape(line))

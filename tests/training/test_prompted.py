@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import openai
 import pytest
 
 from training.classifiers import prompted
@@ -102,42 +101,6 @@ def test_a_reasoning_model_gets_a_strict_schema_and_no_sampling_parameters(
     assert prediction.label == "hockey"
     assert prediction.confidence == pytest.approx(0.9)
     assert prediction.probabilities["other"] == pytest.approx(0.05)
-
-
-def test_the_standin_refuses_what_reasoning_models_refuse(openai_api) -> None:
-    client = openai_api.client()
-    messages = [{"role": "user", "content": "hi"}]
-    with pytest.raises(openai.BadRequestError) as refused:
-        client.chat.completions.create(model="gpt-5-mini", messages=messages, temperature=0)
-    assert refused.value.code == "unsupported_value"
-    with pytest.raises(openai.BadRequestError) as refused:
-        client.chat.completions.create(model="o4-mini", messages=messages, logprobs=True)
-    assert refused.value.code == "unsupported_parameter"
-    with pytest.raises(openai.BadRequestError):
-        client.chat.completions.create(
-            model="gpt-4.1-mini", messages=messages, reasoning_effort="low"
-        )
-    loose = {
-        "type": "json_schema",
-        "json_schema": {
-            "name": "x",
-            "strict": True,
-            "schema": {
-                "type": "object",
-                "properties": {"label": {"type": "string"}},
-                "required": ["label"],
-            },
-        },
-    }
-    with pytest.raises(openai.BadRequestError) as refused:
-        client.chat.completions.create(
-            model="gpt-4.1-mini", messages=messages, response_format=loose
-        )
-    assert "additionalProperties" in str(refused.value)
-    with pytest.raises(openai.BadRequestError):
-        client.chat.completions.create(
-            model="gpt-4.1-mini", messages=[{"role": "bot", "content": "x"}]
-        )
 
 
 def test_stated_probabilities_follow_the_rule_and_say_nothing_for_a_bad_answer() -> None:

@@ -1071,7 +1071,7 @@ CHAT_PARAMS = frozenset(
 CHAT_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 # Reasoning models (o-series, gpt-5 family) refuse sampling parameters and logprobs.
 REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
-REASONING_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high"})
+REASONING_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high", "xhigh"})
 # What a reasoning model's answer is billed for thinking, in the stand-in.
 REASONING_TOKENS = 64
 _SCHEMA_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")

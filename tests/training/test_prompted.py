@@ -232,3 +232,34 @@ def test_prices_and_backend_come_from_the_environment() -> None:
         Settings.from_env({"SPORTBOT_PROMPT_PRICE_PER_MTOK": "cheap"})
     with pytest.raises(ConfigError, match="SPORTBOT_BACKEND"):
         Settings.from_env({"SPORTBOT_BACKEND": "gpt"})
+
+
+def test_a_loaded_bank_classifies_without_pandas_or_scikit_learn(
+    openai_api, bank, tmp_path
+) -> None:
+    """What a web process imports when a prompted model is active (pandas ~50 MB,
+    scikit-learn ~140 MB): neither, as with the local model's scoring arrays."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = prompted.save_bank(bank, tmp_path)
+    code = (
+        "import sys\n"
+        "from training.classifiers import prompted\n"
+        "from training.config import OpenAISettings\n"
+        f"bank = prompted.load_bank({str(path)!r})\n"
+        "settings = OpenAISettings(api_key='sk-standin-test-Q7zX', "
+        f"base_url={openai_api.base_url!r}, max_retries=0)\n"
+        "model = prompted.PromptedModel('gpt-4.1-mini', bank, settings=settings)\n"
+        "print(model.classify('the goalie stopped the puck').label)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'sklearn', 'scipy'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split("\n")[:2] == ["hockey", "[]"]

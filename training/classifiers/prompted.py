@@ -41,10 +41,10 @@ from typing import Any
 import numpy as np
 
 from training.classifiers.base import LABELS, TextClassifier
-from training.classifiers.logprobs import class_probabilities
+from training.classifiers.logprobs import chat_top, class_probabilities
 from training.config import OpenAISettings, PromptSettings
 from training.errors import ConfigError, ModelFileError, OpenAIError
-from training.openai_calls import translated
+from training.openai_calls import build_client, translated
 from training.tokens import base_model_of, counter_for
 
 BACKEND = "openai-prompt"
@@ -301,8 +301,6 @@ class PromptedModel(TextClassifier):
         model_id: str | None = None,
         workers: int = WORKERS,
     ) -> None:
-        from training.classifiers.openai_model import build_client
-
         self.model = model
         self.bank = bank
         self.prompt = prompt or PromptSettings()
@@ -408,8 +406,6 @@ class PromptedModel(TextClassifier):
         """``{label: probability}`` in ``classes_`` order from one answer."""
         labels = [str(label) for label in self.classes_]
         if self.logprobs:
-            from training.classifiers.openai_model import chat_top
-
             return class_probabilities(chat_top(choice), labels)
         return stated_probabilities(choice.message.content or "", labels)
 

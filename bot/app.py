@@ -15,6 +15,7 @@ from bot.fastpath import InlineOnRequest
 from bot.listeners import register_listeners
 from bot.middleware import EnvelopeMiddleware, SignatureCheck
 from bot.models import ModelSource
+from bot.notices import AdminNotice
 from bot.retraining import Retrainer, RetrainFn
 from bot.server import EVENTS_PATH
 from bot.slack_client import make_client
@@ -89,7 +90,7 @@ def services(
 ) -> dict[str, Any]:
     """The collaborators listeners receive as keyword arguments."""
     feedback = FeedbackStore(db)
-    models = ModelSource(settings, db, classifier)
+    models = ModelSource(settings, db, classifier, notify=AdminNotice(settings))
     return {
         "settings": settings,
         "db": db,

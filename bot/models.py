@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from training.classifiers.base import Prediction, TextClassifier
@@ -13,6 +14,7 @@ from training.config import Settings
 from training.db import Database
 from training.errors import (
     ClassifyError,
+    DailyCapError,
     DatabaseUnavailableError,
     NoModelError,
     OpenAIError,
@@ -20,6 +22,7 @@ from training.errors import (
 )
 from training.registry import ActiveClassifier, ModelInfo, ModelRegistry, load_classifier
 from training.runs import RunInfo, RunStore
+from training.spend import SpendLedger
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +56,21 @@ class ModelSource:
         classifier: TextClassifier | None = None,
         *,
         refresh_seconds: float = 2.0,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         self.registry = ModelRegistry(db)
         self.db = db
         self._fixed = classifier
         self._settings = serving_settings(settings)
+        # The day's spend on a prompted model, shared by every process (SPORTBOT_COST_CAP_USD).
+        self.ledger = SpendLedger(db, settings.training.cost_cap_usd)
+        # Tells the admins (once a day, whichever process gets there first) that the cap
+        # was reached; None: only the log says so.
+        self._notify = notify
         # The bot only classifies: a local model loads as its scoring arrays, without
         # scikit-learn, which would cost every process its memory (``load_classifier``).
         # Same answers.
-        self._loader = functools.partial(load_classifier, lean=True)
+        self._loader = functools.partial(load_classifier, lean=True, ledger=self.ledger)
         self._active = ActiveClassifier(
             self.registry, self._settings, refresh_seconds=refresh_seconds, loader=self._loader
         )
@@ -94,10 +103,17 @@ class ModelSource:
         backend, classifier = self.current()
         try:
             return Answer(classifier.classify(text))
-        except OpenAIError as error:
+        except (OpenAIError, DailyCapError) as error:
             fallback = self._fallback if backend != "local" else None
             if fallback is None:
                 raise
+            if isinstance(error, DailyCapError):
+                self._tell_cap_reached(error)
+                note = (
+                    "Today's OpenAI budget (SPORTBOT_COST_CAP_USD) is spent; this answer is "
+                    f"from the local model `{fallback[0]}`."
+                )
+                return Answer(fallback[1].classify(text), note)
             self._note_gone(classifier, error, fallback[0])
             log.warning("OpenAI model failed, local model %s answered: %s", fallback[0], error)
             note = (
@@ -105,6 +121,34 @@ class ModelSource:
                 f"this answer is from the local model `{fallback[0]}`."
             )
             return Answer(fallback[1].classify(text), note)
+
+    def _tell_cap_reached(self, error: DailyCapError) -> None:
+        """Once a day across every process: the log, and the admins when wired."""
+        try:
+            first = self.ledger.claim_warning()
+        except DatabaseUnavailableError:
+            return
+        if not first:
+            return
+        log.warning("%s", error)
+        if self._notify is not None:
+            try:
+                self._notify(f":moneybag: {error}")
+            except Exception:  # telling must never stop the answer
+                log.exception("Could not tell the admins that the daily cap was reached")
+
+    def cost_line(self) -> str | None:
+        """For /sport status: what the active prompted model costs, and today's spend."""
+        info = self.active_info()
+        if info is None or not info.metrics.get("cost"):
+            return None
+        from training.classifiers.prompted import CostEstimate
+
+        line = f"Classifying costs {CostEstimate.from_dict(info.metrics['cost']).line()}"
+        cap = self.ledger.cap
+        spent = self.ledger.spent_today()
+        limit = f" of the ${cap:.2f} daily cap" if cap is not None else " (no daily cap)"
+        return f"{line}; spent today ${spent:.2f}{limit} (identical texts come from a cache)."
 
     def _note_gone(self, classifier: TextClassifier, error: OpenAIError, local_id: str) -> None:
         if not (isinstance(error, OpenAINotFoundError) and error.code == "model_not_found"):

@@ -32,10 +32,11 @@ RetrainFn = Callable[..., Any]
 
 
 def default_retrain() -> RetrainFn:
-    """The real trainer, imported only when a retraining starts (training may be absent)."""
-    from training.train import train_local
+    """The real trainer (the SPORTBOT_BACKEND backend), imported only when a retraining
+    starts (training may be absent)."""
+    from training.train import train_configured
 
-    return train_local
+    return train_configured
 
 
 class Retrainer:

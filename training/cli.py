@@ -215,6 +215,10 @@ def _report(console, settings, prepared, train_path, valid_path, epochs) -> None
 class Backend(StrEnum):
     local = "local"
     openai = "openai"
+    openai_prompt = "openai-prompt"
+
+
+_OPENAI_BACKENDS = (Backend.openai, Backend.openai_prompt)
 
 
 def _database(settings: Settings):
@@ -226,10 +230,15 @@ def _database(settings: Settings):
 @app.command()
 def train(
     backend: Backend = typer.Option(
-        Backend.local, help="local: the embedded model; openai: a fine-tuning job."
+        Backend.local,
+        help="local: the embedded model; openai: a fine-tuning job; openai-prompt: a chat "
+        "model asked with the nearest labelled examples (no fine-tuning).",
     ),
     model: str | None = typer.Option(
-        None, "--model", help="OpenAI base model (default: SPORTBOT_BASE_MODEL, babbage-002)."
+        None,
+        "--model",
+        help="openai: base model (default: SPORTBOT_BASE_MODEL, babbage-002); "
+        "openai-prompt: chat model (default: SPORTBOT_PROMPT_MODEL, gpt-4.1-mini).",
     ),
     poll_interval: float | None = typer.Option(
         None, min=0.0, help="Seconds between job polls (default: SPORTBOT_POLL_INTERVAL, 30)."
@@ -254,8 +263,9 @@ def train(
     """Prepare the data, train a model, evaluate it and promote it when it is not worse.
 
     With --backend openai on a terminal, the cost estimate is shown and asked [y/N]
-    before anything is uploaded (--yes skips the question; SPORTBOT_COST_CAP_USD caps
-    unattended runs).
+    before anything is uploaded; with openai-prompt, before evaluating on the validation
+    split (one request per example). --yes skips the question; SPORTBOT_COST_CAP_USD caps
+    unattended runs.
     """
 
     def action(settings: Settings) -> None:
@@ -264,8 +274,8 @@ def train(
 
         if valid_file is not None and train_file is None:
             raise ConfigError("--valid needs --train.")
-        if backend is Backend.openai and not settings.openai.enabled:
-            raise ConfigError("OPENAI_API_KEY is not set; the OpenAI backend needs it.")
+        if backend in _OPENAI_BACKENDS and not settings.openai.enabled:
+            raise ConfigError(f"OPENAI_API_KEY is not set; the {backend.value} backend needs it.")
         request = RunRequest(
             backend=backend.value,
             base_model=model,
@@ -275,7 +285,7 @@ def train(
         )
         if train_file is None:
             _ensure_data(settings, data_path)
-        ask = backend is Backend.openai and not yes and _stdin_is_tty()
+        ask = backend in _OPENAI_BACKENDS and not yes and _stdin_is_tty()
         outcome = _with_status(
             "Training…",
             lambda progress, status: _train(
@@ -379,6 +389,11 @@ def _print_model_summary(console: Console, info) -> None:
     active = metrics.get("active")
     if active:
         console.print(f"  active model {active.get('model')}: accuracy {active['accuracy']:.4f}")
+    if metrics.get("cost"):
+        from training.classifiers.prompted import CostEstimate
+
+        line = CostEstimate.from_dict(metrics["cost"]).line()
+        console.print(f"  classifying costs {line} (prices of {metrics['cost']['prices_as_of']})")
 
 
 @app.command()
@@ -438,19 +453,23 @@ def _read_texts(path: Path) -> list[str]:
 def _classifier(settings: Settings, model: str | None):
     """The model asked for, or the active one; trains the local model first when there is none."""
     from training.registry import ModelRegistry, load_classifier
+    from training.spend import SpendLedger
 
-    registry = ModelRegistry(_database(settings))
+    db = _database(settings)
+    registry = ModelRegistry(db)
+    # A prompted model's requests count towards the day's spend, as the Slack app's do.
+    ledger = SpendLedger(db, settings.training.cost_cap_usd)
     if model is not None:
         info = registry.get(model)
         if info is not None:
-            return load_classifier(info, settings)
+            return load_classifier(info, settings, ledger=ledger)
         return _openai_model(settings, model)
     info = registry.active()
     if info is None:
         _ensure_data(settings, None)
         Console(stderr=True).print("No model yet: training the local model first (about a minute).")
         info = _train_local(settings)
-    return load_classifier(info, settings)
+    return load_classifier(info, settings, ledger=ledger)
 
 
 def _openai_model(settings: Settings, model: str):
@@ -563,7 +582,7 @@ def runs_list(
         console = out()
         # Plain lines, not a table: job ids stay whole (and greppable) in narrow terminals.
         console.print(
-            "   id  backend  status       accuracy  promoted  started           job / model"
+            "   id  backend        status       accuracy  promoted  started           job / model"
         )
         for info in runs:
             accuracy = f"{info.accuracy:.4f}" if info.accuracy is not None else "-"
@@ -572,7 +591,7 @@ def runs_list(
             if info.model_id:
                 what += f" -> {info.model_id}"
             line = (
-                f"{info.id:>5}  {info.backend:<7}  {info.status:<11}  {accuracy:>8}  {promoted:<8}"
+                f"{info.id:>5}  {info.backend:<13}  {info.status:<11}  {accuracy:>8}  {promoted:<8}"
                 f"  {info.created_at:%Y-%m-%d %H:%M}  {what}"
             )
             console.print(escape(line))

@@ -31,6 +31,27 @@ DEFAULT_TRAINING_PRICES = {
     "gpt-4o-mini-2024-07-18": 3.00,
 }
 
+# The prompted backend (openai-prompt): a chat model that exists and returns logprobs.
+DEFAULT_PROMPT_MODEL = "gpt-4.1-mini"
+DEFAULT_PROMPT_EXAMPLES = 8
+DEFAULT_PROMPT_CACHE_SIZE = 2048
+# USD per million (input, output) tokens of chat models, longest prefix wins (dated
+# snapshots). Prices change: SPORTBOT_PROMPT_PRICE_PER_MTOK overrides them.
+PROMPT_PRICES_AS_OF = "2025-08 (openai.com/api/pricing)"
+DEFAULT_PROMPT_PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-5": (1.25, 10.00),
+    "gpt-5-mini": (0.25, 2.00),
+    "gpt-5-nano": (0.05, 0.40),
+    "o3": (2.00, 8.00),
+    "o4-mini": (1.10, 4.40),
+}
+BACKENDS = ("local", "openai", "openai-prompt")
+
 
 def default_home() -> Path:
     """The per-user data directory used when SPORTBOT_HOME is not set."""
@@ -123,6 +144,26 @@ class TrainingSettings:
     # for this long; then the run ends as "paused" and releases the one-run lock, so
     # it does not block every other run. `sportbot runs resume` takes it up again.
     paused_limit_seconds: float = 3600.0
+    # What `/sport retrain` and the clock process train (SPORTBOT_BACKEND); None: the
+    # local model from Slack, and OpenAI fine-tuning on the clock when a key is set.
+    backend: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromptSettings:
+    """The prompted classifier (backend ``openai-prompt``): model, examples, cost."""
+
+    model: str = DEFAULT_PROMPT_MODEL
+    examples: int = DEFAULT_PROMPT_EXAMPLES  # k nearest labelled examples per request
+    cache_size: int = DEFAULT_PROMPT_CACHE_SIZE  # identical texts answered in-process
+    prices: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: dict(DEFAULT_PROMPT_PRICES)
+    )
+
+    def price(self, model: str) -> tuple[float, float] | None:
+        """(input, output) USD per million tokens of ``model``, or None when unknown."""
+        matches = [name for name in self.prices if model.startswith(name)]
+        return self.prices[max(matches, key=len)] if matches else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,6 +176,7 @@ class Settings:
     openai: OpenAISettings = field(default_factory=OpenAISettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
+    prompt: PromptSettings = field(default_factory=PromptSettings)
 
     @property
     def db_url(self) -> str:
@@ -212,8 +254,25 @@ class Settings:
                 paused_limit_seconds=env.float(
                     "SPORTBOT_PAUSED_LIMIT_SECONDS", 3600.0, minimum=0.0
                 ),
+                backend=env.optional_choice("SPORTBOT_BACKEND", BACKENDS),
             ),
+            prompt=_prompt_settings(env),
         )
+
+
+def _prompt_settings(env: _Env) -> PromptSettings:
+    model = env.str("SPORTBOT_PROMPT_MODEL") or DEFAULT_PROMPT_MODEL
+    return PromptSettings(
+        model=model,
+        examples=env.int(
+            "SPORTBOT_PROMPT_EXAMPLES", DEFAULT_PROMPT_EXAMPLES, minimum=0, maximum=50
+        ),
+        cache_size=env.int("SPORTBOT_PROMPT_CACHE_SIZE", DEFAULT_PROMPT_CACHE_SIZE, minimum=0),
+        prices={
+            **DEFAULT_PROMPT_PRICES,
+            **env.token_prices("SPORTBOT_PROMPT_PRICE_PER_MTOK", model),
+        },
+    )
 
 
 def _with_slash(url: str) -> str:
@@ -247,6 +306,9 @@ class _Env:
         if value not in allowed:
             raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}.")
         return value
+
+    def optional_choice(self, name: str, allowed: tuple[str, ...]) -> str | None:
+        return self.choice(name, "", allowed) if self.str(name) else None
 
     def set(self, name: str) -> frozenset[str]:
         value = self.str(name) or ""
@@ -302,6 +364,21 @@ class _Env:
             except ValueError:
                 raise ConfigError(
                     f"{name} must look like 'babbage-002=0.4,gpt-4o-mini=3', got {item!r}."
+                ) from None
+        return prices
+
+    def token_prices(self, name: str, model: str) -> dict[str, tuple[float, float]]:
+        """'0.4/1.6' (for ``model``) or 'gpt-4.1-mini=0.4/1.6,o4-mini=1.1/4.4'."""
+        prices = {}
+        for item in self.set(name):
+            named, _, price = item.rpartition("=")
+            given, _, output = price.partition("/")
+            try:
+                prices[named.strip() or model] = (float(given), float(output))
+            except ValueError:
+                raise ConfigError(
+                    f"{name} must look like '0.40/1.60' (input/output USD per million tokens "
+                    f"of SPORTBOT_PROMPT_MODEL) or 'gpt-4.1-mini=0.40/1.60,...', got {item!r}."
                 ) from None
         return prices
 

@@ -21,6 +21,7 @@ Tree::
     │   │   ├── FineTuningRefusedError OpenAI refuses new fine-tuning jobs for this organisation
     │   │   ├── OpenAIRateLimitError
     │   │   └── OpenAITimeoutError
+    │   ├── DailyCapError         today's spend on the prompted model reached the cap
     │   ├── SlackError            the Slack Web API failed (names the method)
     │   └── WebhookSignatureError an OpenAI webhook is not signed with OPENAI_WEBHOOK_SECRET
     ├── RegistryError             the model registry or run records refused an operation
@@ -138,3 +139,8 @@ class JobFailedError(RunError):
 class JobPausedError(JobFailedError):
     """The job stayed paused too long: the run stops waiting (status ``paused``), releases
     the lock, and ``sportbot runs resume`` takes it up once the job runs again."""
+
+
+class DailyCapError(BackendError):
+    """Today's OpenAI spend on classifying reached SPORTBOT_COST_CAP_USD: the local
+    model answers until midnight UTC."""

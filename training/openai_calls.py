@@ -6,6 +6,9 @@ runs inside ``translated(...)``: an ``openai`` exception never leaves it, only
 one of ours (training/errors.py) with a message that says what to do next. The
 CLI prints that message as one line; the Slack app and the run report show it.
 
+The client itself is built here too (``build_client``), so a process that only
+asks a chat model imports this module and not the fine-tuning code.
+
 The original exception is not chained: OpenAI's own messages may quote part of
 the API key, and tracebacks end up in logs. Messages are redacted too.
 """
@@ -21,6 +24,7 @@ import openai
 
 from training.config import OpenAISettings
 from training.errors import (
+    ConfigError,
     FineTuningRefusedError,
     OpenAIAuthError,
     OpenAIError,
@@ -36,6 +40,21 @@ CLOSING_NOTE = (
     "OpenAI has closed self-serve fine-tuning for most organisations since 2026-07-02 "
     "and for all from 2027-01-06"
 )
+
+
+def build_client(settings: OpenAISettings) -> openai.OpenAI:
+    """An ``openai.OpenAI`` client from sportbot's settings.
+
+    A ``base_url`` of None lets the client read OPENAI_BASE_URL itself.
+    """
+    if not settings.api_key:
+        raise ConfigError("OPENAI_API_KEY is not set; OpenAI models need it.")
+    return openai.OpenAI(
+        api_key=settings.api_key,
+        base_url=settings.base_url,
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
+    )
 
 
 @contextmanager

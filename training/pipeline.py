@@ -14,6 +14,9 @@ created together (``RunStore.create_locked``); the lock is released when the
 run ends. A run whose OpenAI job exists keeps the lock if the process dies or
 the network gives out, so ``sportbot runs resume`` (or the scheduler at start)
 picks it up again instead of a second job being launched.
+
+The prompted backend (``openai-prompt``) builds an example bank where a
+fine-tune launches a job (``training.prompt_stage``); the rest is the same.
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ from training import prepare as prep
 from training import report as reporting
 from training.classifiers import local, scoring
 from training.classifiers.base import TextClassifier
+from training.classifiers.prompted import BACKEND as PROMPT_BACKEND
 from training.collect import Collected, collect
-from training.config import DEFAULT_SEPARATOR, Settings
+from training.config import BACKENDS, DEFAULT_SEPARATOR, Settings
 from training.data import Source
 from training.db import Database
 from training.errors import (
@@ -55,7 +59,6 @@ from training.schema import utcnow
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 Collector = Callable[[Database], Collected]
-BACKENDS = ("local", "openai")
 
 
 @dataclass(frozen=True)
@@ -235,10 +238,9 @@ def start(
     """Start a run (refused with RunInProgressError while another one holds the lock)."""
     if request.backend not in BACKENDS:
         raise RunError(f"Unknown backend {request.backend!r}: use one of {', '.join(BACKENDS)}.")
-    base = "local" if request.backend == "local" else request.base_model
     run = ctx.runs.create_locked(
         backend=request.backend,
-        base_model=base or ctx.settings.training.base_model,
+        base_model=_base_model(ctx.settings, request),
         trigger=request.trigger,
         requested_by=request.requested_by,
         channel=request.channel,
@@ -310,6 +312,10 @@ def advance(ctx: Context, run: RunInfo) -> Outcome:
             run = prepare_stage(ctx, run)
         if run.backend == "local":
             candidate, job = fit_local(ctx, run), None
+        elif run.backend == PROMPT_BACKEND:
+            from training.prompt_stage import prompted_candidate
+
+            candidate, job = prompted_candidate(ctx, run), None
         else:
             if run.estimated_tokens is None:
                 run = estimate_stage(ctx, run)
@@ -332,7 +338,9 @@ def prepare_stage(ctx: Context, run: RunInfo) -> RunInfo:
     ctx.say("Collecting the labelled examples…")
     run = ctx.runs.update(run.id, status="preparing")
     collected = ctx.collector(ctx.db)
-    model = "babbage-002" if run.backend == "local" else run.base_model
+    # Only a fine-tune is prepared for its base model; the other backends share the
+    # local model's files, so every backend is judged on the same held-out examples.
+    model = run.base_model if run.backend == "openai" else "babbage-002"
     prepared = prep.prepare(collected.frame, model=model)
     prepared = prep.with_training_only(prepared, collected.seed)
     folder = run_folder(ctx, run)
@@ -355,10 +363,15 @@ def estimate_stage(ctx: Context, run: RunInfo) -> RunInfo:
     run = ctx.runs.update(run.id, estimated_tokens=tokens, estimated_cost=cost)
     check_cost(cost, ctx.settings.training.cost_cap_usd)
     if ctx.confirm is not None and not ctx.confirm(f"Fine-tune {run.base_model} for {shown}?"):
-        ctx.runs.finish(run.id, status="cancelled", error="declined before upload")
-        ctx.runs.release(run.id)
-        raise RunError("Not started: nothing was uploaded and nothing spent.")
+        decline(ctx, run, "declined before upload", "nothing was uploaded and nothing spent")
     return run
+
+
+def decline(ctx: Context, run: RunInfo, error: str, said: str) -> None:
+    """End a run the person declined at the cost question (RunError saying what was not done)."""
+    ctx.runs.finish(run.id, status="cancelled", error=error)
+    ctx.runs.release(run.id)
+    raise RunError(f"Not started: {said}.")
 
 
 def file_tokens(path: Path, model: str) -> int:
@@ -478,6 +491,8 @@ class Candidate:
     classifier: TextClassifier
     fields: dict[str, Any]
     artifact: Callable[[], dict[str, Any]] = lambda: {}
+    # Recorded with the candidate's metrics (a prompted model's cost estimate).
+    extra_metrics: dict[str, Any] = field(default_factory=dict)
 
 
 def fit_local(ctx: Context, run: RunInfo) -> Candidate:
@@ -557,6 +572,7 @@ def judge_and_finish(
     valid = held_out(ctx, run, current)
     ctx.say(f"Evaluating on {len(valid)} held-out examples…")
     metrics = evaluate(candidate.classifier, valid["text"].tolist(), valid["label"].tolist())
+    metrics |= candidate.extra_metrics
     active = active_metrics(ctx.settings, current, valid)
     known = set(current.labels) if current is not None and active is not None else set()
     decision = decide(
@@ -668,6 +684,14 @@ def publish(ctx: Context, run: RunInfo, report: dict[str, Any]) -> list[Path]:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _base_model(settings: Settings, request: RunRequest) -> str:
+    if request.backend == "local":
+        return "local"
+    if request.backend == PROMPT_BACKEND:
+        return request.base_model or settings.prompt.model
+    return request.base_model or settings.training.base_model
 
 
 def run_folder(ctx: Context, run: RunInfo) -> Path:

@@ -172,12 +172,15 @@ class ModelRegistry:
             return [ModelInfo.of(record) for record in records]
 
 
-def load_classifier(info: ModelInfo, settings: Settings, *, lean: bool = False) -> TextClassifier:
+def load_classifier(
+    info: ModelInfo, settings: Settings, *, lean: bool = False, ledger: Any = None
+) -> TextClassifier:
     """The classifier behind a registry entry (local artifact or OpenAI model).
 
     ``lean``: a local model whose scoring arrays are recorded is loaded from them
     alone (``scoring.ScoredModel``: same answers, no scikit-learn in the process),
-    as the Slack app does; older local models load whole.
+    as the Slack app does; older local models load whole. ``ledger``: the day's spend
+    (``training.spend.SpendLedger``) a prompted model checks and adds to.
     """
     if info.backend == "local":
         if not info.artifact_path:
@@ -204,6 +207,19 @@ def load_classifier(info: ModelInfo, settings: Settings, *, lean: bool = False) 
             labels=tuple(info.labels),
             separator=info.separator or DEFAULT_SEPARATOR,
             **({"system_message": info.system_message} if info.system_message else {}),
+        )
+    if info.backend == "openai-prompt":
+        from training.classifiers import prompted
+
+        if not info.artifact_path:
+            raise NoModelError(f"Model {info.id} has no example bank recorded.")
+        return prompted.PromptedModel(
+            info.base_model or settings.prompt.model,
+            prompted.load_bank(info.artifact_path, info.artifact_sha256),
+            settings=settings.openai,
+            prompt=settings.prompt,
+            ledger=ledger,
+            model_id=info.id,
         )
     raise RegistryError(f"Model {info.id} has an unknown backend {info.backend!r}.")
 

@@ -74,6 +74,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     if report.get("duration_s") is not None:
         lines.append(f"Duration: {_duration(report['duration_s'])}")
     lines.extend(metric_lines(report.get("candidate"), report.get("active")))
+    lines.extend(prompt_lines(report.get("candidate")))
     if report.get("error"):
         lines.append(f"Error: {report['error']}")
     if report.get("promoted") is not None:
@@ -124,6 +125,9 @@ def blocks(report: dict[str, Any]) -> list[dict[str, Any]]:
     table = metric_lines(report.get("candidate"), report.get("active"))
     if table:
         result.append(_text_block("```" + "\n".join(table) + "```"))
+    prompt = prompt_lines(report.get("candidate"))
+    if prompt:
+        result.append(_text_block("\n".join(prompt)))
     if report.get("error"):
         result.append(_text_block(f"*Error:* {report['error']}"))
     if report.get("promoted") is not None:
@@ -131,6 +135,22 @@ def blocks(report: dict[str, Any]) -> list[dict[str, Any]]:
         model = f" `{report['model_id']}`" if report.get("model_id") else ""
         result.append(_text_block(f"*{verdict}*{model}: {report.get('reason') or ''}"))
     return result
+
+
+def prompt_lines(candidate: dict | None) -> list[str]:
+    """A prompted model's example bank and what classifying with it costs."""
+    if not candidate or not candidate.get("bank"):
+        return []
+    from training.classifiers.prompted import CostEstimate
+
+    bank = candidate["bank"]
+    lines = [
+        f"Example bank {bank['version'][:12]}: {bank['examples']} examples, "
+        f"{bank['k']} nearest per request"
+    ]
+    if candidate.get("cost"):
+        lines.append(f"Classifying costs {CostEstimate.from_dict(candidate['cost']).line()}")
+    return lines
 
 
 def progress_blocks(title: str, lines: list[str]) -> list[dict[str, Any]]:

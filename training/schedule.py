@@ -39,10 +39,14 @@ def has_new_examples(db: Database) -> bool:
 
 
 def scheduled_backend(settings: Settings) -> str | None:
-    """OpenAI when a key is configured, the embedded model otherwise.
+    """SPORTBOT_BACKEND when set; otherwise OpenAI fine-tuning when a key is configured,
+    the embedded model without one.
 
     After OpenAI refused to fine-tune: "local", or None (skip) as configured.
     """
+    chosen = settings.training.backend
+    if chosen is not None and chosen != "openai":
+        return chosen  # local, or openai-prompt (which never asks for a fine-tuning job)
     if not settings.openai.enabled:
         return "local"
     if "openai" in _refused:

@@ -179,3 +179,16 @@ class JobSignal(Base):
     job_id: Mapped[str] = mapped_column(String(100), index=True)
     event_type: Mapped[str] = mapped_column(String(60))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DailySpend(Base):
+    """What classifying with the prompted OpenAI model cost on one UTC day, shared by
+    every process: past SPORTBOT_COST_CAP_USD the local model answers (training/spend.py)."""
+
+    __tablename__ = "daily_spend"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, UTC
+    usd: Mapped[float] = mapped_column(Float, default=0.0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by the one process that told the admins the cap was reached today.
+    warned_at: Mapped[datetime | None]

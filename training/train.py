@@ -25,7 +25,7 @@ from training.pipeline import Collector, Decision, Outcome, Progress, RunRequest
 from training.registry import ModelInfo
 from training.report import SlackReport
 
-__all__ = ["Decision", "decide", "fit_local_offline", "train", "train_local"]
+__all__ = ["Decision", "decide", "fit_local_offline", "train", "train_configured", "train_local"]
 
 
 def train_local(
@@ -64,6 +64,30 @@ def train_local(
     )
     if outcome.model is None:  # pragma: no cover - a local run always ends with a model
         raise NoModelError(f"Run {outcome.run.id} produced no model.")
+    return outcome.model
+
+
+def train_configured(
+    settings: Settings,
+    db: Database,
+    *,
+    trigger: str = "slack",
+    requested_by: str | None = None,
+    channel: str | None = None,
+    progress: Progress | None = None,
+    report: SlackReport | None = None,
+    collector: Collector | None = None,
+) -> ModelInfo | None:
+    """What `/sport retrain` runs: the SPORTBOT_BACKEND backend (the local model when
+    unset), unattended (no question; SPORTBOT_COST_CAP_USD caps what it may cost).
+    The registry entry of the run's model (None when an OpenAI job is still running)."""
+    request = RunRequest(
+        backend=settings.training.backend or "local",
+        trigger=trigger,
+        requested_by=requested_by,
+        channel=channel,
+    )
+    outcome = train(settings, db, request, progress=progress, report=report, collector=collector)
     return outcome.model
 
 

@@ -16,6 +16,16 @@ seed outside 0..2147483647, metadata beyond 16 keys (keys up to 64, string
 values up to 512 characters), ``n_epochs`` outside 1..50, a base model that
 cannot be fine-tuned and files not uploaded with purpose ``fine-tune``.
 
+Chat completions are checked as ``CreateChatCompletionRequest`` describes them:
+unknown parameters, message roles and contents, ``temperature`` 0..2,
+``top_logprobs`` only with ``logprobs`` (0..20), reasoning models (o-series,
+gpt-5 family) refusing ``temperature``/``top_p`` other than 1, ``logprobs`` and
+``max_tokens`` (and other models refusing ``reasoning_effort``), and a
+``response_format`` json_schema with a valid name whose strict schema closes
+every object and requires every property. A json_schema answer is a JSON object
+the schema allows (an enum takes the scorer's label); ``usage`` counts the
+messages' tokens (about 4 characters each) and a reasoning model's thinking.
+
 Use the ``openai_api`` fixture (exposed by tests/conftest.py)::
 
     def test_something(openai_api):
@@ -470,18 +480,9 @@ class OpenAIStandIn:
             raise _ApiError(
                 _error(404, _NOT_CHAT.format(model=model), "invalid_request_error", None, "model")
             )
-        messages = _require(body, "messages")
+        _check_chat_request(body, model)
+        messages = body["messages"]
         k = body.get("top_logprobs")
-        if k is not None and not (body.get("logprobs") and 0 <= k <= 20):
-            raise _ApiError(
-                _error(
-                    400,
-                    "top_logprobs needs logprobs=true and 0..20",
-                    "invalid_request_error",
-                    None,
-                    "top_logprobs",
-                )
-            )
         user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")
         user = user if isinstance(user, str) else json.dumps(user)
         top = _ranked(self.scorer(model, user))
@@ -502,7 +503,15 @@ class OpenAIStandIn:
                 ],
                 "refusal": None,
             }
-        prompt_tokens = sum(_rough_tokens(str(m.get("content", ""))) + 4 for m in messages)
+        content, finish = token, "length"
+        schema = _answer_schema(body.get("response_format"))
+        if schema is not None:  # structured output: a JSON object the schema allows
+            content, finish = json.dumps(_schema_answer(schema, token)), "stop"
+        elif (body.get("max_completion_tokens") or body.get("max_tokens") or 2) > 1:
+            finish = "stop"
+        reasoning = REASONING_TOKENS if _is_reasoning(model) else 0
+        prompt_tokens = sum(_rough_tokens(str(m.get("content", ""))) + 4 for m in messages) + 3
+        completion_tokens = (1 if schema is None else _rough_tokens(content)) + reasoning
         return _Reply(
             200,
             {
@@ -515,15 +524,15 @@ class OpenAIStandIn:
                         "index": 0,
                         "message": {
                             "role": "assistant",
-                            "content": token,
+                            "content": content,
                             "refusal": None,
                             "annotations": [],
                         },
                         "logprobs": logprobs,
-                        "finish_reason": "length",
+                        "finish_reason": finish,
                     }
                 ],
-                "usage": _usage(prompt_tokens, 1),
+                "usage": _usage(prompt_tokens, completion_tokens, reasoning),
                 "service_tier": "default",
                 "system_fingerprint": "fp_standin",
             },
@@ -1031,7 +1040,7 @@ def _rough_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def _usage(prompt_tokens: int, completion_tokens: int) -> dict:
+def _usage(prompt_tokens: int, completion_tokens: int, reasoning_tokens: int = 0) -> dict:
     return {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
@@ -1039,11 +1048,185 @@ def _usage(prompt_tokens: int, completion_tokens: int) -> dict:
         "completion_tokens_details": {
             "accepted_prediction_tokens": 0,
             "audio_tokens": 0,
-            "reasoning_tokens": 0,
+            "reasoning_tokens": reasoning_tokens,
             "rejected_prediction_tokens": 0,
         },
         "prompt_tokens_details": {"audio_tokens": 0, "cached_tokens": 0},
     }
+
+
+# -- chat completions, as strict as the API reference (CreateChatCompletionRequest)
+
+CHAT_PARAMS = frozenset(
+    {
+        "model", "messages", "audio", "frequency_penalty", "function_call", "functions",
+        "logit_bias", "logprobs", "max_completion_tokens", "max_tokens", "metadata",
+        "modalities", "n", "parallel_tool_calls", "prediction", "presence_penalty",
+        "prompt_cache_key", "reasoning_effort", "response_format", "safety_identifier",
+        "seed", "service_tier", "stop", "store", "stream", "stream_options", "temperature",
+        "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity",
+        "web_search_options",
+    }
+)  # fmt: skip
+CHAT_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+# Reasoning models (o-series, gpt-5 family) refuse sampling parameters and logprobs.
+REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
+REASONING_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high", "xhigh"})
+# What a reasoning model's answer is billed for thinking, in the stand-in.
+REASONING_TOKENS = 64
+_SCHEMA_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+
+
+def _is_reasoning(model: str) -> bool:
+    base = model.split(":")[1] if model.startswith("ft:") else model
+    return base.startswith(REASONING_MODELS)
+
+
+def _check_chat_request(body: dict, model: str) -> None:
+    """400s the real API answers for the chat completion shapes sportbot sends."""
+    unknown = sorted(set(body) - CHAT_PARAMS)
+    if unknown:
+        _invalid(f"Unrecognized request argument supplied: {unknown[0]}", unknown[0])
+    _check_messages(_require(body, "messages"))
+    if _is_reasoning(model):
+        _check_reasoning_request(body, model)
+    elif "reasoning_effort" in body:
+        _unsupported(
+            f"'reasoning_effort' is not supported with this model ({model}).", "reasoning_effort"
+        )
+    temperature = body.get("temperature")
+    if temperature is not None and not (
+        isinstance(temperature, int | float) and 0 <= temperature <= 2
+    ):
+        _invalid("temperature must be a number between 0 and 2", "temperature")
+    k = body.get("top_logprobs")
+    if k is not None and not (body.get("logprobs") and isinstance(k, int) and 0 <= k <= 20):
+        _invalid("top_logprobs needs logprobs=true and 0..20", "top_logprobs")
+    for name in ("max_completion_tokens", "max_tokens"):
+        value = body.get(name)
+        if value is not None and not (isinstance(value, int) and value >= 1):
+            _invalid(f"{name} must be an integer of at least 1", name)
+    _check_response_format(body.get("response_format"), body["messages"])
+
+
+def _check_messages(messages: Any) -> None:
+    if not isinstance(messages, list):
+        _invalid("'messages' must be an array", "messages")
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in CHAT_ROLES:
+            _invalid(
+                f"Invalid value for 'messages[{i}].role': expected one of "
+                f"{', '.join(sorted(CHAT_ROLES))}.",
+                f"messages[{i}].role",
+            )
+        content = message.get("content")
+        if not isinstance(content, str | list) and not (
+            message["role"] == "assistant" and content is None and message.get("tool_calls")
+        ):
+            _invalid(f"Invalid type for 'messages[{i}].content'.", f"messages[{i}].content")
+
+
+def _check_reasoning_request(body: dict, model: str) -> None:
+    for name in ("temperature", "top_p"):
+        if body.get(name) not in (None, 1):
+            raise _ApiError(
+                _error(
+                    400,
+                    f"Unsupported value: '{name}' does not support {body[name]} with this "
+                    "model. Only the default (1) value is supported.",
+                    "invalid_request_error",
+                    "unsupported_value",
+                    name,
+                )
+            )
+    for name in ("logprobs", "top_logprobs"):
+        if body.get(name):
+            _unsupported(f"'{name}' is not supported with this model ({model}).", name)
+    if "max_tokens" in body:
+        _unsupported(
+            "'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+            "max_tokens",
+        )
+    effort = body.get("reasoning_effort")
+    if effort is not None and effort not in REASONING_EFFORTS:
+        _invalid(f"Invalid value for 'reasoning_effort': {effort!r}.", "reasoning_effort")
+
+
+def _unsupported(message: str, param: str) -> None:
+    raise _ApiError(
+        _error(400, f"Unsupported parameter: {message}", "invalid_request_error",
+               "unsupported_parameter", param)
+    )  # fmt: skip
+
+
+def _check_response_format(response_format: Any, messages: list) -> None:
+    if response_format is None:
+        return
+    kind = response_format.get("type") if isinstance(response_format, dict) else None
+    if kind not in ("text", "json_object", "json_schema"):
+        _invalid("response_format.type must be text, json_object or json_schema", "response_format")
+    if kind == "json_object" and not any(
+        "json" in str(m.get("content", "")).lower() for m in messages
+    ):
+        _invalid(
+            "'messages' must contain the word 'json' in some form, to use 'response_format' "
+            "of type 'json_object'.",
+            "messages",
+        )
+    if kind != "json_schema":
+        return
+    spec = response_format.get("json_schema")
+    if not isinstance(spec, dict) or not _SCHEMA_NAME.fullmatch(str(spec.get("name", ""))):
+        _invalid(
+            "response_format.json_schema.name must be 1-64 characters of a-z, A-Z, 0-9, _ and -",
+            "response_format.json_schema.name",
+        )
+    schema = spec.get("schema")
+    if not isinstance(schema, dict):
+        _invalid("response_format.json_schema.schema must be an object", "response_format")
+    if spec.get("strict"):
+        _check_strict_schema(spec["name"], schema, ())
+
+
+def _check_strict_schema(name: str, schema: dict, where: tuple[str, ...]) -> None:
+    """Structured outputs' strict rules: every object closed, every property required."""
+    if schema.get("type") == "object":
+        properties = schema.get("properties") or {}
+        problem = None
+        if schema.get("additionalProperties") is not False:
+            problem = "'additionalProperties' is required to be supplied and to be false"
+        elif sorted(schema.get("required") or []) != sorted(properties):
+            problem = (
+                "'required' is required to be supplied and to be an array including "
+                "every key in properties"
+            )
+        if problem:
+            _invalid(
+                f"Invalid schema for response_format '{name}': In context={where}, {problem}.",
+                "response_format",
+            )
+        for key, child in properties.items():
+            _check_strict_schema(name, child, (*where, "properties", key))
+    if "enum" in schema and not (isinstance(schema["enum"], list) and schema["enum"]):
+        _invalid(f"Invalid schema for response_format '{name}': empty enum.", "response_format")
+
+
+def _answer_schema(response_format: Any) -> dict | None:
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        return response_format["json_schema"]["schema"]
+    return None
+
+
+def _schema_answer(schema: dict, token: str) -> Any:
+    """An answer the schema allows: an enum takes the scorer's token when it is one of
+    its values (the label), else its first value."""
+    if "enum" in schema:
+        word = token.strip().lower()
+        return word if word in schema["enum"] else schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        return {key: _schema_answer(child, token) for key, child in schema["properties"].items()}
+    return {"string": "", "number": 0, "integer": 0, "boolean": False, "array": []}.get(kind)
 
 
 def _hyperparameters(body: dict, method: dict) -> dict:

@@ -8,6 +8,7 @@ declare must come back set (or deliberately null), not silently missing.
 from __future__ import annotations
 
 import base64
+import json
 import time
 
 import openai
@@ -356,3 +357,72 @@ def test_unknown_parameters_and_wrong_purpose_files_are_refused(openai_api) -> N
     other = client.files.create(file=("a.jsonl", TRAIN), purpose="batch")
     with pytest.raises(openai.BadRequestError, match="purpose 'fine-tune'"):
         client.fine_tuning.jobs.create(model="babbage-002", training_file=other.id)
+
+
+def test_the_standin_refuses_what_reasoning_models_refuse(openai_api) -> None:
+    client = openai_api.client()
+    messages = [{"role": "user", "content": "hi"}]
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model="gpt-5-mini", messages=messages, temperature=0)
+    assert refused.value.code == "unsupported_value"
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model="o4-mini", messages=messages, logprobs=True)
+    assert refused.value.code == "unsupported_parameter"
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(
+            model="gpt-4.1-mini", messages=messages, reasoning_effort="low"
+        )
+    loose = {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "x",
+            "strict": True,
+            "schema": {
+                "type": "object",
+                "properties": {"label": {"type": "string"}},
+                "required": ["label"],
+            },
+        },
+    }
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(
+            model="gpt-4.1-mini", messages=messages, response_format=loose
+        )
+    assert "additionalProperties" in str(refused.value)
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(
+            model="gpt-4.1-mini", messages=[{"role": "bot", "content": "x"}]
+        )
+
+
+def test_a_json_schema_answer_fits_the_schema_and_usage_counts_the_messages(openai_api) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "label": {"type": "string", "enum": ["baseball", "hockey", "other"]},
+            "certainty": {"type": "string", "enum": ["high", "low"]},
+        },
+        "required": ["label", "certainty"],
+        "additionalProperties": False,
+    }
+    messages = [{"role": "developer", "content": "label it"}, {"role": "user", "content": "a puck"}]
+    response = openai_api.client().chat.completions.create(
+        model="o4-mini",
+        messages=messages,
+        max_completion_tokens=500,
+        reasoning_effort="low",
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "sport_label", "strict": True, "schema": schema},
+        },
+    )
+    choice = response.choices[0]
+    assert choice.logprobs is None  # not asked, and a reasoning model gives none
+    assert json.loads(choice.message.content) == {"label": "hockey", "certainty": "high"}
+    assert choice.finish_reason == "stop"
+    # ~4 characters a token, 4 per message, 3 for the reply; thinking counted as output
+    assert response.usage.prompt_tokens == (2 + 4) + (1 + 4) + 3
+    assert response.usage.completion_tokens_details.reasoning_tokens > 0
+    assert (
+        response.usage.completion_tokens > response.usage.completion_tokens_details.reasoning_tokens
+    )

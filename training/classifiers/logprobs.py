@@ -23,7 +23,8 @@ those into ``{label: probability}`` needs care:
   and no mass remains, every label gets the same probability: the model said
   nothing about the question.
 
-Everything here is a pure function over plain mappings, so it is tested
+Everything here is a pure function over plain mappings (``chat_top`` only reads
+a chat answer's first-token logprobs off the response object), so it is tested
 without any client or server.
 """
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 
 def normalise_token(token: str) -> str:
@@ -98,3 +100,13 @@ def _normalised(mass: dict[str, float]) -> dict[str, float]:
     if total <= 0.0:
         return {label: 1.0 / len(mass) for label in mass}
     return {label: value / total for label, value in mass.items()}
+
+
+def chat_top(choice: Any) -> dict[str, float]:
+    """A chat answer's first-token top logprobs; its text alone when they are missing."""
+    content = choice.logprobs.content if choice.logprobs is not None else None
+    if not content:
+        return {choice.message.content or "": 0.0}
+    first = content[0]
+    pairs = [(top.token, top.logprob) for top in first.top_logprobs]
+    return top_from_pairs(pairs or [(first.token, first.logprob)])

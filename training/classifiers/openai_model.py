@@ -30,11 +30,11 @@ import numpy as np
 import openai
 
 from training.classifiers.base import SPORT_LABELS, TextClassifier
-from training.classifiers.logprobs import class_probabilities, top_from_pairs
+from training.classifiers.logprobs import chat_top, class_probabilities
 from training.config import DEFAULT_SEPARATOR, OpenAISettings
 from training.errors import ConfigError, OpenAIError
+from training.openai_calls import build_client, redact, translated
 from training.openai_calls import openai_error as _translate
-from training.openai_calls import redact, translated
 
 __all__ = ["OpenAIModel", "build_client", "is_chat_model", "openai_error", "redact"]
 
@@ -58,21 +58,6 @@ _ESTIMATE_MARGIN = 0.9
 def is_chat_model(model_id: str) -> bool:
     """True for chat models; False for legacy completion models (babbage-002, davinci-002)."""
     return not base_model_of(model_id).startswith(LEGACY_COMPLETION_MODELS)
-
-
-def build_client(settings: OpenAISettings) -> openai.OpenAI:
-    """An ``openai.OpenAI`` client from sportbot's settings.
-
-    A ``base_url`` of None lets the client read OPENAI_BASE_URL itself.
-    """
-    if not settings.api_key:
-        raise ConfigError("OPENAI_API_KEY is not set; OpenAI models need it.")
-    return openai.OpenAI(
-        api_key=settings.api_key,
-        base_url=settings.base_url,
-        timeout=settings.timeout,
-        max_retries=settings.max_retries,
-    )
 
 
 class OpenAIModel(TextClassifier):
@@ -193,7 +178,7 @@ class OpenAIModel(TextClassifier):
             )
         if not response.choices:
             raise OpenAIError(f"OpenAI answered no choices for model {self.model_id}; try again.")
-        return _chat_top(response.choices[0])
+        return chat_top(response.choices[0])
 
     def _row(self, top: dict[str, float]) -> list[float]:
         probabilities = class_probabilities(top, [str(label) for label in self.classes_])
@@ -208,15 +193,6 @@ def _completion_top(choice: Any) -> dict[str, float]:
     if logprobs is not None and logprobs.tokens and logprobs.token_logprobs:
         return {logprobs.tokens[0]: logprobs.token_logprobs[0]}
     return {choice.text or "": 0.0}
-
-
-def _chat_top(choice: Any) -> dict[str, float]:
-    content = choice.logprobs.content if choice.logprobs is not None else None
-    if not content:
-        return {choice.message.content or "": 0.0}
-    first = content[0]
-    pairs = [(top.token, top.logprob) for top in first.top_logprobs]
-    return top_from_pairs(pairs or [(first.token, first.logprob)])
 
 
 # -- errors ---------------------------------------------------------------------------

@@ -54,7 +54,9 @@ def sport_command(
         runs = models.runs(limit=1)
         text = blocks.status_text(models.active_info(), runs[0] if runs else None)
         problem = getattr(models, "problem", None)  # the active model gone at OpenAI
-        ack(text + (f"\n{problem}" if problem else ""))
+        cost = models.cost_line() if hasattr(models, "cost_line") else None
+        extra = [line for line in (cost, problem) if line]
+        ack("\n".join([text, *extra]))
     elif subcommand == "retrain":
         ack()  # users.info may take a moment: acknowledge before asking who is an admin
         start_retrain(

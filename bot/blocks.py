@@ -9,10 +9,11 @@ from typing import Any
 from training.classifiers.base import Prediction, valid_text
 from training.feedback import WeeklyCounts
 from training.registry import ModelInfo
+from training.states import Label, ModelStatus
 
 CORRECT_ACTION = "correct"  # action ids are correct_baseball, correct_hockey, correct_other
 RETRAIN_ACTION = "home_retrain"
-CHOICES = (("baseball", "Baseball"), ("hockey", "Hockey"), ("other", "Neither"))
+CHOICES = ((Label.baseball, "Baseball"), (Label.hockey, "Hockey"), (Label.other, "Neither"))
 # Block Kit's limit on a button value, counted as Slack receives it: inside the
 # request's JSON, where every non-ASCII character is a six-character \uXXXX escape
 # (two for an emoji) and a quote or backslash gains one.
@@ -108,7 +109,7 @@ def parse_correction(value: str) -> tuple[str, str | None, str | None]:
 
 
 def thanks_text(label: str) -> str:
-    shown = "neither baseball nor hockey" if label == "other" else label
+    shown = "neither baseball nor hockey" if label == Label.other else label
     return f"Thanks! Recorded as *{shown}*; the next retraining will learn from it."
 
 
@@ -138,7 +139,11 @@ def retrain_result_text(info: Any) -> str:
         return ":white_check_mark: Retraining finished."
     accuracy = getattr(info, "accuracy", None)
     shown = f"{accuracy:.1%}" if accuracy is not None else "unknown"
-    verdict = "now active" if getattr(info, "status", None) == "active" else "kept as a candidate"
+    verdict = (
+        "now active"
+        if getattr(info, "status", None) == ModelStatus.active
+        else "kept as a candidate"
+    )
     return f":white_check_mark: Model `{info.id}` trained, accuracy {shown}, {verdict}."
 
 

@@ -16,6 +16,7 @@ from bot import fastpath
 from bot.models import ModelSource
 from bot.tagging import QUEUED, Tagger
 from training.feedback import FeedbackStore
+from training.states import Backend
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class EnvelopeMiddleware(Middleware):
         if parse(str(body.get("text") or ""))[0] not in fastpath.FAST_SUBCOMMANDS:
             return False
         try:
-            return self.models.current()[0] == "local"
+            return self.models.current()[0] == Backend.local
         except Exception:  # no model yet or still loading: the pool path explains
             return False
 

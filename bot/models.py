@@ -23,6 +23,7 @@ from training.errors import (
 from training.registry import ActiveClassifier, ModelInfo, ModelRegistry, load_classifier
 from training.runs import RunInfo, RunStore
 from training.spend import SpendLedger
+from training.states import Backend
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class ModelSource:
     def current(self) -> tuple[str, TextClassifier]:
         """(backend, classifier); NoModelError when no model is active."""
         if self._fixed is not None:
-            return getattr(self._fixed, "backend", "local"), self._fixed
+            return getattr(self._fixed, "backend", Backend.local), self._fixed
         snapshot = self._snapshot
         if snapshot is not None:
             return snapshot
@@ -104,7 +105,7 @@ class ModelSource:
         try:
             return Answer(classifier.classify(text))
         except (OpenAIError, DailyCapError) as error:
-            fallback = self._fallback if backend != "local" else None
+            fallback = self._fallback if backend != Backend.local else None
             if fallback is None:
                 raise
             if isinstance(error, DailyCapError):
@@ -182,14 +183,15 @@ class ModelSource:
 
     def _load(self) -> tuple[str, TextClassifier]:
         info, classifier = self._active.current()
-        if info.backend != "local":
+        if info.backend != Backend.local:
             self._load_fallback()
         self._snapshot = (info.backend, classifier)
         return self._snapshot
 
     def _load_fallback(self) -> None:
         newest = next(
-            (m for m in self.registry.list() if m.backend == "local" and m.artifact_path), None
+            (m for m in self.registry.list() if m.backend == Backend.local and m.artifact_path),
+            None,
         )
         if newest is None or (self._fallback and self._fallback[0] == newest.id):
             return

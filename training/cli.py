@@ -20,6 +20,7 @@ from rich.markup import escape
 from training import prepare as prep
 from training.config import Settings
 from training.errors import SportbotError
+from training.states import OPENAI_BACKENDS, Backend, ModelStatus
 
 app = typer.Typer(help="sportbot: tell baseball from hockey.", no_args_is_help=True)
 T = TypeVar("T")
@@ -212,13 +213,7 @@ def _report(console, settings, prepared, train_path, valid_path, epochs) -> None
 # ---------------------------------------------------------------- models
 
 
-class Backend(StrEnum):
-    local = "local"
-    openai = "openai"
-    openai_prompt = "openai-prompt"
-
-
-_OPENAI_BACKENDS = (Backend.openai, Backend.openai_prompt)
+_OPENAI_BACKENDS = OPENAI_BACKENDS
 
 
 def _database(settings: Settings):
@@ -511,7 +506,7 @@ def models() -> None:
         for info in infos:
             accuracy = f"{info.accuracy:.4f}" if info.accuracy is not None else "-"
             table.add_row(
-                "*" if info.status == "active" else "",
+                "*" if info.status == ModelStatus.active else "",
                 info.id,
                 info.backend,
                 ",".join(info.labels),

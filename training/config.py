@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from training.errors import ConfigError
+from training.states import Backend
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_BASE_MODEL = "babbage-002"
@@ -50,7 +51,7 @@ DEFAULT_PROMPT_PRICES: dict[str, tuple[float, float]] = {
     "o3": (2.00, 8.00),
     "o4-mini": (1.10, 4.40),
 }
-BACKENDS = ("local", "openai", "openai-prompt")
+BACKENDS = tuple(Backend)
 
 
 def default_home() -> Path:

@@ -55,6 +55,7 @@ from training.evaluate import comparison_set, evaluate
 from training.registry import ModelInfo, ModelRegistry, load_classifier
 from training.runs import RunInfo, RunStore
 from training.schema import utcnow
+from training.states import Backend, ModelStatus, RunStatus
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -121,7 +122,7 @@ def _quoted(labels: Sequence[str]) -> str:
 class RunRequest:
     """What was asked for: which backend, which base model, by whom, how to wait."""
 
-    backend: str = "local"
+    backend: str = Backend.local
     base_model: str | None = None
     poll_interval: float | None = None
     force: bool = False
@@ -293,10 +294,10 @@ def cancel(ctx: Context, run_id: int) -> RunInfo:
         raise RunError(f"Run {run_id} has already {run.status}.")
     if run.job_id:
         openai_jobs.cancel(ctx.client(), run.job_id)
-    run = ctx.runs.finish(run_id, status="cancelled", error="cancelled by request")
+    run = ctx.runs.finish(run_id, status=RunStatus.cancelled, error="cancelled by request")
     ctx.runs.release(run_id)
     _attach_slack(ctx, run)
-    _report_end(ctx, run, "cancelled", "cancelled by request")
+    _report_end(ctx, run, RunStatus.cancelled, "cancelled by request")
     return run
 
 
@@ -310,7 +311,7 @@ def advance(ctx: Context, run: RunInfo) -> Outcome:
     try:
         if not run.valid_path:
             run = prepare_stage(ctx, run)
-        if run.backend == "local":
+        if run.backend == Backend.local:
             candidate, job = fit_local(ctx, run), None
         elif run.backend == PROMPT_BACKEND:
             from training.prompt_stage import prompted_candidate
@@ -324,7 +325,9 @@ def advance(ctx: Context, run: RunInfo) -> Outcome:
                 ctx.say(f"Job {run.job_id} launched; `sportbot runs resume` waits for it.")
                 return Outcome(run=run, folder=run_folder(ctx, run))
             job = wait_for_job(ctx, run)
-            run = ctx.runs.update(run.id, status="evaluating", trained_tokens=job.trained_tokens)
+            run = ctx.runs.update(
+                run.id, status=RunStatus.evaluating, trained_tokens=job.trained_tokens
+            )
             save_results(ctx, run, job)
             candidate = openai_candidate(ctx, run, job)
         return judge_and_finish(ctx, run, candidate, job, time.monotonic() - started)
@@ -336,11 +339,11 @@ def advance(ctx: Context, run: RunInfo) -> Outcome:
 def prepare_stage(ctx: Context, run: RunInfo) -> RunInfo:
     """Collect and prepare (default mode, every recommendation accepted) into the run folder."""
     ctx.say("Collecting the labelled examples…")
-    run = ctx.runs.update(run.id, status="preparing")
+    run = ctx.runs.update(run.id, status=RunStatus.preparing)
     collected = ctx.collector(ctx.db)
     # Only a fine-tune is prepared for its base model; the other backends share the
     # local model's files, so every backend is judged on the same held-out examples.
-    model = run.base_model if run.backend == "openai" else "babbage-002"
+    model = run.base_model if run.backend == Backend.openai else "babbage-002"
     prepared = prep.prepare(collected.frame, model=model)
     prepared = prep.with_training_only(prepared, collected.seed)
     folder = run_folder(ctx, run)
@@ -369,7 +372,7 @@ def estimate_stage(ctx: Context, run: RunInfo) -> RunInfo:
 
 def decline(ctx: Context, run: RunInfo, error: str, said: str) -> None:
     """End a run the person declined at the cost question (RunError saying what was not done)."""
-    ctx.runs.finish(run.id, status="cancelled", error=error)
+    ctx.runs.finish(run.id, status=RunStatus.cancelled, error=error)
     ctx.runs.release(run.id)
     raise RunError(f"Not started: {said}.")
 
@@ -406,7 +409,7 @@ def launch_openai(ctx: Context, run: RunInfo) -> RunInfo:
         ctx.say("Uploading the training file…")
         run = ctx.runs.update(
             run.id,
-            status="uploading",
+            status=RunStatus.uploading,
             train_file_id=openai_jobs.upload(client, Path(run.train_path)),
         )
     if not run.valid_file_id and run.valid_path and run.valid_path != run.train_path:
@@ -497,7 +500,7 @@ class Candidate:
 
 def fit_local(ctx: Context, run: RunInfo) -> Candidate:
     """Train the embedded model in-process from the same prepared files."""
-    ctx.runs.update(run.id, status="training")
+    ctx.runs.update(run.id, status=RunStatus.training)
     train = prep.read_prepared(Path(run.train_path))
     ctx.say(f"Training the local model on {len(train)} examples…")
     model = local.LocalModel().fit(train["text"].tolist(), train["label"].tolist())
@@ -512,9 +515,9 @@ def fit_local(ctx: Context, run: RunInfo) -> Candidate:
 
     fields = {
         "id": model.model_id,
-        "backend": "local",
+        "backend": Backend.local,
         "labels": [str(label) for label in model.classes_],
-        "base_model": "local",
+        "base_model": Backend.local,
         "prompt_format": "completion",
         "data_sha256": model.metadata_["data_sha256"],
     }
@@ -553,7 +556,7 @@ def openai_candidate(ctx: Context, run: RunInfo, job: Any) -> Candidate:
     )
     fields = {
         "id": job.fine_tuned_model,
-        "backend": "openai",
+        "backend": Backend.openai,
         "labels": labels,
         "base_model": run.base_model,
         "prompt_format": fmt,
@@ -593,17 +596,17 @@ def judge_and_finish(
         )
     elif info.run_id != run.id:  # the local model, trained on the very same data before
         ctx.say(f"{info.id} was registered before (same data); keeping that entry.")
-        if info.backend == "local" and info.artifact_path and not info.scorer_sha256:
+        if info.backend == Backend.local and info.artifact_path and not info.scorer_sha256:
             info = add_scorer(registry, info, candidate.classifier)
-    if info.run_id == run.id and info.status == "candidate":
+    if info.run_id == run.id and info.status == ModelStatus.candidate:
         # Also reached on resume after a crash between register and promote.
         ctx.say(f"Promotion: {'yes' if decision.promote else 'no'} ({decision.reason}).")
         if decision.promote:
             info = registry.promote(info.id)
-    promoted = info.status == "active"
+    promoted = info.status == ModelStatus.active
     run = ctx.runs.finish(
         run.id,
-        status="succeeded",
+        status=RunStatus.succeeded,
         model_id=info.id,
         candidate_metrics=metrics,
         active_metrics=active,
@@ -687,8 +690,8 @@ def publish(ctx: Context, run: RunInfo, report: dict[str, Any]) -> list[Path]:
 
 
 def _base_model(settings: Settings, request: RunRequest) -> str:
-    if request.backend == "local":
-        return "local"
+    if request.backend == Backend.local:
+        return Backend.local
     if request.backend == PROMPT_BACKEND:
         return request.base_model or settings.prompt.model
     return request.base_model or settings.training.base_model
@@ -737,7 +740,11 @@ def _fail(ctx: Context, run_id: int, error: BaseException) -> None:
         )
         return
     message = str(error) or type(error).__name__
-    status = getattr(error, "status", "failed") if isinstance(error, JobFailedError) else "failed"
+    status = (
+        getattr(error, "status", RunStatus.failed)
+        if isinstance(error, JobFailedError)
+        else RunStatus.failed
+    )
     run = ctx.runs.finish(run_id, status=status, error=message)
     ctx.runs.release(run_id)
     _report_end(ctx, run, status, message)

@@ -19,6 +19,7 @@ from training.classifiers import prompted
 from training.classifiers.scoring import file_sha256
 from training.registry import ModelInfo, ModelRegistry
 from training.runs import RunInfo
+from training.states import RunStatus
 
 # Exact prompts of this many held-out texts (spread over the split) make the estimate.
 ESTIMATE_SAMPLE = 300
@@ -26,7 +27,7 @@ ESTIMATE_SAMPLE = 300
 
 def prompted_candidate(ctx: pipeline.Context, run: RunInfo) -> pipeline.Candidate:
     """The bank and the prompted classifier of ``run``, once its cost is accepted."""
-    ctx.runs.update(run.id, status="building")
+    ctx.runs.update(run.id, status=RunStatus.building)
     train = prep.read_prepared(Path(run.train_path))
     ctx.say(f"Building the example bank from {len(train)} labelled examples…")
     bank = prompted.build_bank(train["text"].tolist(), train["label"].tolist())

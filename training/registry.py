@@ -24,6 +24,7 @@ from training.config import DEFAULT_SEPARATOR, Settings
 from training.db import Database
 from training.errors import NoModelError, RegistryError
 from training.schema import ModelRecord, utcnow
+from training.states import Backend, ModelStatus
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class ModelRegistry:
             scorer_sha256=scorer_sha256,
             data_sha256=data_sha256,
             metrics=metrics or {},
-            status="candidate",
+            status=ModelStatus.candidate,
             run_id=run_id,
         )
         try:
@@ -118,12 +119,12 @@ class ModelRegistry:
                     )
                 session.execute(
                     update(ModelRecord)
-                    .where(ModelRecord.status == "active", ModelRecord.id != model_id)
-                    .values(status="retired")
+                    .where(ModelRecord.status == ModelStatus.active, ModelRecord.id != model_id)
+                    .values(status=ModelStatus.retired)
                 )
                 session.flush()
-                if record.status != "active":
-                    record.status = "active"
+                if record.status != ModelStatus.active:
+                    record.status = ModelStatus.active
                     record.activated_at = utcnow()
                 session.flush()
                 return ModelInfo.of(record)
@@ -156,14 +157,14 @@ class ModelRegistry:
     def active(self) -> ModelInfo | None:
         with self.db.session() as session:
             record = session.scalars(
-                select(ModelRecord).where(ModelRecord.status == "active")
+                select(ModelRecord).where(ModelRecord.status == ModelStatus.active)
             ).first()
             return ModelInfo.of(record) if record else None
 
     def active_id(self) -> str | None:
         with self.db.session() as session:
             return session.scalars(
-                select(ModelRecord.id).where(ModelRecord.status == "active")
+                select(ModelRecord.id).where(ModelRecord.status == ModelStatus.active)
             ).first()
 
     def list(self) -> list[ModelInfo]:
@@ -182,7 +183,7 @@ def load_classifier(
     as the Slack app does; older local models load whole. ``ledger``: the day's spend
     (``training.spend.SpendLedger``) a prompted model checks and adds to.
     """
-    if info.backend == "local":
+    if info.backend == Backend.local:
         if not info.artifact_path:
             raise NoModelError(f"Model {info.id} has no artifact file recorded.")
         if lean and info.scorer_sha256:
@@ -198,7 +199,7 @@ def load_classifier(
         from training.classifiers import local
 
         return local.load(info.artifact_path, expected_sha256=info.artifact_sha256)
-    if info.backend == "openai":
+    if info.backend == Backend.openai:
         from training.classifiers.openai_model import OpenAIModel
 
         return OpenAIModel(
@@ -208,7 +209,7 @@ def load_classifier(
             separator=info.separator or DEFAULT_SEPARATOR,
             **({"system_message": info.system_message} if info.system_message else {}),
         )
-    if info.backend == "openai-prompt":
+    if info.backend == Backend.openai_prompt:
         from training.classifiers import prompted
 
         if not info.artifact_path:

@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from training.config import Settings
 from training.slack_client import web_client
+from training.states import RunStatus
 
 log = logging.getLogger(__name__)
 MAX_LINES = 8  # progress lines kept in the Slack message
@@ -106,7 +107,7 @@ def metric_lines(candidate: dict | None, active: dict | None) -> list[str]:
 
 def blocks(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Block Kit for the final message."""
-    ok = report["status"] == "succeeded"
+    ok = report["status"] == RunStatus.succeeded
     icon = ":white_check_mark:" if ok else ":x:"
     title = f"{icon} Retraining run {report['run_id']} {report['status']}"
     fields = [

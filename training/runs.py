@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from training.db import Database
 from training.errors import RegistryError, RunInProgressError
 from training.schema import Lock, TrainingRun, utcnow
+from training.states import FINISHED_RUNS, RunStatus
 
-FINISHED = ("succeeded", "failed", "cancelled")
+FINISHED = FINISHED_RUNS
 LOCK_NAME = "training"
 
 
@@ -70,7 +71,7 @@ class RunStore:
 
     def create(self, **fields: Any) -> RunInfo:
         with self.db.session() as session:
-            row = TrainingRun(status="pending", **fields)
+            row = TrainingRun(status=RunStatus.pending, **fields)
             session.add(row)
             session.flush()
             return RunInfo.of(row)
@@ -85,7 +86,7 @@ class RunStore:
         for _ in range(2):
             try:
                 with self.db.session() as session:
-                    row = TrainingRun(status="pending", **fields)
+                    row = TrainingRun(status=RunStatus.pending, **fields)
                     session.add(row)
                     session.flush()
                     session.add(Lock(name=LOCK_NAME, holder=f"run {row.id}"))
@@ -167,7 +168,7 @@ class RunStore:
         with self.db.session() as session:
             row = session.scalars(
                 select(TrainingRun)
-                .where(TrainingRun.status == "succeeded")
+                .where(TrainingRun.status == RunStatus.succeeded)
                 .order_by(TrainingRun.id.desc())
                 .limit(1)
             ).first()

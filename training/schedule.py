@@ -21,6 +21,7 @@ from typing import Any
 from training.config import Settings
 from training.db import Database
 from training.errors import FineTuningRefusedError, RunInProgressError, SportbotError
+from training.states import Backend, RunStatus
 
 log = logging.getLogger(__name__)
 JOB_ID = "sportbot-retrain"
@@ -45,13 +46,13 @@ def scheduled_backend(settings: Settings) -> str | None:
     After OpenAI refused to fine-tune: "local", or None (skip) as configured.
     """
     chosen = settings.training.backend
-    if chosen is not None and chosen != "openai":
+    if chosen is not None and chosen != Backend.openai:
         return chosen  # local, or openai-prompt (which never asks for a fine-tuning job)
     if not settings.openai.enabled:
-        return "local"
-    if "openai" in _refused:
-        return "local" if settings.training.openai_refused == "local" else None
-    return "openai"
+        return Backend.local
+    if Backend.openai in _refused:
+        return Backend.local if settings.training.openai_refused == "local" else None
+    return Backend.openai
 
 
 def forget_refusals() -> None:
@@ -117,7 +118,7 @@ def resume_unfinished(settings: Settings, db: Database) -> int:
     for run in ctx.runs.unfinished():
         try:
             # A run that stopped waiting for its paused job goes on only once it runs again.
-            if run.status == "paused" and not pipeline.take_up_paused(ctx, run):
+            if run.status == RunStatus.paused and not pipeline.take_up_paused(ctx, run):
                 continue
             pipeline.advance(ctx, run)
         except SportbotError as error:

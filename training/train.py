@@ -24,6 +24,7 @@ from training.errors import NoModelError
 from training.pipeline import Collector, Decision, Outcome, Progress, RunRequest, decide
 from training.registry import ModelInfo
 from training.report import SlackReport
+from training.states import Backend
 
 __all__ = ["Decision", "decide", "fit_local_offline", "train", "train_configured", "train_local"]
 
@@ -50,7 +51,7 @@ def train_local(
         settings,
         db,
         RunRequest(
-            backend="local",
+            backend=Backend.local,
             force=force,
             trigger=trigger,
             requested_by=requested_by,
@@ -82,7 +83,7 @@ def train_configured(
     unset), unattended (no question; SPORTBOT_COST_CAP_USD caps what it may cost).
     The registry entry of the run's model (None when an OpenAI job is still running)."""
     request = RunRequest(
-        backend=settings.training.backend or "local",
+        backend=settings.training.backend or Backend.local,
         trigger=trigger,
         requested_by=requested_by,
         channel=channel,

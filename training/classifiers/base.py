@@ -15,10 +15,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from training import states
 from training.errors import ClassifyError
 
-LABELS = ("baseball", "hockey", "other")
-SPORT_LABELS = ("baseball", "hockey")
+LABELS = states.LABELS
+SPORT_LABELS = states.SPORTS
 # Longer texts are cut before classifying: a Slack message is at most 40,000
 # characters, and the first pages of a post say what it is about.
 MAX_TEXT_CHARS = 20_000

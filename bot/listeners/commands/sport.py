@@ -14,6 +14,7 @@ from bot.models import Answer, ModelSource
 from bot.retraining import Retrainer
 from training.config import Settings
 from training.errors import RunInProgressError
+from training.states import Backend
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def sport_command(
 def classify(ack: Ack, respond: Respond, text: str, *, public: bool, models: ModelSource) -> None:
     response_type = "in_channel" if public else "ephemeral"
     backend, _ = models.current()
-    if backend == "local":
+    if backend == Backend.local:
         # Sub-millisecond: the answer goes in the acknowledgement itself.
         answer = models.classify(text)
         ack(**answer_message(text, answer), response_type=response_type)

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     env, slack_api = prepared
     servers = {
-        "sportbot": _Server("bot.server:create_app()", {**env, "SPORTBOT_TAGGER": args.tagger}),
+        "sportbot": _Server("bot.web:create_app()", {**env, "SPORTBOT_TAGGER": args.tagger}),
         # The bare app stores no messages: no tagger process beside it.
         "bare Bolt": _Server(
             "benchmarks.slack_ack:bare_app()", {**env, "SPORTBOT_TAGGER": "thread"}
@@ -230,7 +230,7 @@ class _Server:
     """One gunicorn process with the Procfile's settings (1 worker, 10 threads)."""
 
     def __init__(self, app: str, env: dict[str, str]) -> None:
-        from bot.serving import gunicorn_argv, gunicorn_executable
+        from bot.startup import gunicorn_argv, gunicorn_executable
 
         self.port = _free_port()
         command = [

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if prepared is None:
         return 0
     env, slack_api = prepared
-    server = _Server("bot.server:create_app()", {**env, "SPORTBOT_TAGGER": args.tagger})
+    server = _Server("bot.web:create_app()", {**env, "SPORTBOT_TAGGER": args.tagger})
     try:
         server.wait_ready()
         _check_sportbot_answers(server.port)

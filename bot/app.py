@@ -14,12 +14,12 @@ from bot.error_handler import handle_error
 from bot.fastpath import InlineOnRequest
 from bot.listeners import register_listeners
 from bot.middleware import EnvelopeMiddleware, SignatureCheck
-from bot.models import ModelSource
+from bot.model_source import ModelSource
 from bot.notices import AdminNotice
 from bot.retraining import Retrainer, RetrainFn
-from bot.server import EVENTS_PATH
 from bot.slack_client import make_client
 from bot.tagging import Tagger
+from bot.web import EVENTS_PATH
 from training.classifiers.base import TextClassifier
 from training.config import Settings
 from training.db import Database, connect

@@ -18,14 +18,14 @@ def serve(
     ),
 ) -> None:
     """Run the Slack app: gunicorn over HTTP, or Socket Mode."""
-    from bot import serving
+    from bot import startup
 
     def action(settings: Settings) -> None:
         use_socket = socket if socket is not None else bool(settings.slack.app_token)
         if use_socket:
-            serving.run_socket_mode(settings)
+            startup.run_socket_mode(settings)
         else:
-            serving.exec_gunicorn(settings, port)
+            startup.exec_gunicorn(settings, port)
 
     run(action)
 
@@ -41,9 +41,9 @@ def tagger(
 
     gunicorn's master runs one beside its workers when SPORTBOT_TAGGER=process.
     """
-    from bot import serving
+    from bot import startup
 
-    run(lambda settings: serving.run_tagger(settings, parent=parent, niceness=nice))
+    run(lambda settings: startup.run_tagger(settings, parent=parent, niceness=nice))
 
 
 def main() -> None:

@@ -35,8 +35,8 @@ TOKEN_CHECK_SECONDS = 60.0
 
 
 def on_starting(server: object) -> None:
-    from bot.serving import MASTER_TAGS
     from bot.slack_client import check_token
+    from bot.startup import MASTER_TAGS
 
     logs.configure()
     try:
@@ -87,7 +87,7 @@ def on_exit(server: object) -> None:
 
 
 def _keep_tagger_running(stopping: threading.Event) -> None:
-    from bot.serving import tagger_argv
+    from bot.startup import tagger_argv
 
     while not stopping.is_set():
         process = subprocess.Popen(tagger_argv(os.getpid(), niceness=TAGGER_NICENESS))

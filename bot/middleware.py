@@ -13,7 +13,7 @@ from slack_bolt.middleware import Middleware
 from slack_sdk.signature import SignatureVerifier
 
 from bot import fastpath
-from bot.models import ModelSource
+from bot.model_source import ModelSource
 from bot.tagging import QUEUED, Tagger
 from training.feedback import FeedbackStore
 from training.states import Backend

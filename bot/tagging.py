@@ -35,8 +35,8 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.models import ModelSource
-from bot.reactions import (
+from bot.model_source import ModelSource
+from bot.slack_reactions import (
     SETTINGS_ERRORS,
     TOKEN_ERRORS,
     add_reaction,

@@ -319,7 +319,7 @@ def fake_retrain() -> Iterator[FakeRetrain]:
 @pytest.fixture
 def serve(bot_settings: Settings, database: Database, slack_api: SlackStandIn, fake_retrain):
     """``serve(**build_app_kwargs)`` starts a bot; every one started is closed afterwards."""
-    from bot.server import create_app
+    from bot.web import create_app
 
     started: list[ServedBot] = []
 

@@ -166,7 +166,7 @@ def test_process_tagger_setting_without_gunicorns_master_tags_in_a_thread(
 ):
     """SPORTBOT_TAGGER=process (the default) counts on gunicorn's master to run the
     tagger; an app served without it tags in a thread rather than leave messages queued."""
-    from bot.serving import MASTER_TAGS
+    from bot.startup import MASTER_TAGS
 
     settings = bot_settings.with_changes(
         slack=dataclasses.replace(bot_settings.slack, tagger="process")

@@ -23,7 +23,7 @@ def test_a_gone_openai_model_is_reported_once_while_the_local_model_answers(
 ):
     bot, local_id = openai_bot
     openai_api.fail_next(404, times=10, code="model_not_found", path="/v1/completions")
-    caplog.set_level(logging.INFO, logger="bot.models")
+    caplog.set_level(logging.INFO, logger="bot.model_source")
 
     bot.command("the goalie stopped the puck")
     first = _answer(slack_api, 1)

@@ -7,7 +7,7 @@ import logging
 import pytest
 from slack_sdk import WebClient
 
-from bot.models import Answer
+from bot.model_source import Answer
 from bot.slack_client import make_client
 from bot.tagging import Tagger
 from tests.bot.conftest import wait_until

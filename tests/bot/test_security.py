@@ -201,7 +201,7 @@ SIGNING = "LEAKCHECK-signing-5e1d2b"
 def test_tokens_and_secrets_never_reach_logs_or_answers(
     serve, database, bot_settings, slack_api, openai_api, caplog, capfd
 ):
-    from bot.server import create_app
+    from bot.web import create_app
     from tests.standins.openai_api import TEST_API_KEY
 
     caplog.set_level(logging.DEBUG)

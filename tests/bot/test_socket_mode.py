@@ -208,7 +208,7 @@ def test_socket_mode_answers_command_event_and_button_as_http_does(
             tag_delay_seconds=0.0,
         ),
     )
-    from bot.server import create_app
+    from bot.web import create_app
 
     router = create_app(settings)
     assert router.app.sportbot["models"].wait_loaded(30)

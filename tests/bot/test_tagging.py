@@ -8,7 +8,7 @@ from concurrent.futures import Future
 
 import pytest
 
-from bot.models import Answer
+from bot.model_source import Answer
 from bot.slack_client import make_client
 from bot.tagging import BATCH, DUPLICATE, IGNORED, QUEUED, Gathering, Tagger
 from tests.bot.conftest import wait_until

@@ -1,6 +1,6 @@
 """Real processes on one PostgreSQL database: gunicorn web processes, the clock, the CLI.
 
-Each process is started the way the Procfile starts it (``bot.serving.gunicorn_argv``),
+Each process is started the way the Procfile starts it (``bot.startup.gunicorn_argv``),
 in a session of its own so a test can SIGKILL the master and its worker together.
 Models are tiny LocalModels fitted on a few synthetic lines, registered and
 promoted directly, so no test waits for real training.
@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from bot.serving import gunicorn_argv, gunicorn_executable
+from bot.startup import gunicorn_argv, gunicorn_executable
 from tests.bot.conftest import SECRET, ServedBot
 from tests.postgres import fresh_database
 from tests.standins.slack_api import SlackStandIn

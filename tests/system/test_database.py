@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.serving import gunicorn_argv, gunicorn_executable
+from bot.startup import gunicorn_argv, gunicorn_executable
 from tests.bot.conftest import SECRET, ServedBot
 from tests.standins.slack_api import SlackStandIn
 from tests.system.conftest import ADMIN, REPO, base_env, free_port, poll, register_tiny_model
@@ -61,7 +61,7 @@ def proxied(pg_url, tmp_path):
             tagger="thread",  # served in this process: no gunicorn master to start one
         ),
     )
-    from bot.server import create_app
+    from bot.web import create_app
 
     bot = ServedBot(create_app(settings), slack)
     poll(lambda: "hockey" in bot.command("the goalie stopped the puck").text, timeout=20)

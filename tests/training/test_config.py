@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot import serving
+from bot import startup
 from training import logs
 from training.config import Settings
 from training.errors import ConfigError
@@ -27,7 +27,7 @@ def test_a_malformed_web_concurrency_names_the_variable(value: str) -> None:
 
 def test_serve_http_starts_as_many_workers_as_the_setting_says(monkeypatch, tmp_path) -> None:
     started: list[list[str]] = []
-    monkeypatch.setattr(serving.os, "execv", lambda path, argv: started.append(argv))
+    monkeypatch.setattr(startup.os, "execv", lambda path, argv: started.append(argv))
     settings = Settings.from_env(
         {
             "SPORTBOT_HOME": str(tmp_path),
@@ -36,7 +36,7 @@ def test_serve_http_starts_as_many_workers_as_the_setting_says(monkeypatch, tmp_
             "WEB_CONCURRENCY": "3",
         }
     )
-    serving.exec_gunicorn(settings, 4000)
+    startup.exec_gunicorn(settings, 4000)
     argv = started[0]
     assert argv[argv.index("--workers") + 1] == "3"
     assert argv[argv.index("--bind") + 1] == ":4000"

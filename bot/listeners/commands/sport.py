@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.admins import AdminCheck
-from bot.models import Answer, ModelSource
+from bot.model_source import Answer, ModelSource
 from bot.retraining import Retrainer
 from training.config import Settings
 from training.errors import RunInProgressError

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.admins import AdminCheck
-from bot.models import ModelSource
+from bot.model_source import ModelSource
 from training.feedback import FeedbackStore
 
 

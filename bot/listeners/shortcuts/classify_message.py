@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from bot.listeners.commands.sport import answer_message
-from bot.models import ModelSource
+from bot.model_source import ModelSource
 
 CALLBACK_ID = "classify_message"
 

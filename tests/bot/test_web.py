@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.server import Router
-from bot.serving import gunicorn_argv, gunicorn_executable
+from bot.startup import gunicorn_argv, gunicorn_executable
+from bot.web import Router
 from tests.bot.conftest import SECRET, FakeClassifier, ServedBot, wait_until
 from training.db import Database, make_engine
 
@@ -229,7 +229,7 @@ def test_healthz_is_not_200_until_the_active_model_is_loaded(serve, registered_m
         loaded.wait(10)
         return FakeClassifier(info.id)
 
-    monkeypatch.setattr("bot.models.load_classifier", slow_loader)
+    monkeypatch.setattr("bot.model_source.load_classifier", slow_loader)
     bot = serve()  # the registry's model, loaded in the background as in production
     assert loading.wait(10)
 

@@ -1,4 +1,6 @@
-"""How the app is served: one gunicorn command line for Procfile, `sportbot serve` and benchmarks.
+"""Process start-up: the gunicorn command line, Socket Mode and the tagger process.
+
+The gunicorn command line is the same for the Procfile, `sportbot serve` and the benchmarks.
 
 Bolt's Heroku example: 1 worker, 10 threads, no worker timeout (threads wait
 on Slack and OpenAI; a timeout would kill them mid-request).
@@ -17,7 +19,7 @@ from training import logs
 from training.config import Settings
 from training.errors import ConfigError, SlackError
 
-APP_FACTORY = "bot.server:create_app()"
+APP_FACTORY = "bot.web:create_app()"
 THREADS = 10
 # Set by gunicorn's master (bot/gunicorn_conf.py) when it runs the tagger process, for
 # the workers it forks: without it ``create_app`` tags in a thread of its own.

@@ -16,7 +16,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from bot import fastpath
-from bot.serving import MASTER_TAGS
+from bot.startup import MASTER_TAGS
 from training import logs
 from training.config import Settings
 from training.db import Database
@@ -127,7 +127,7 @@ def _plain(start_response: Callable, status: str, body: str) -> Iterable[bytes]:
 
 
 def create_app(settings: Settings | None = None, **collaborators: Any) -> Router:
-    """gunicorn's app factory: ``gunicorn 'bot.server:create_app()'``."""
+    """gunicorn's app factory: ``gunicorn 'bot.web:create_app()'``."""
     from bot.app import build_app
     from training.db import connect
 

@@ -9,11 +9,11 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import middleware
 from bot.admins import AdminCheck
 from bot.error_handler import handle_error
 from bot.fastpath import InlineOnRequest
 from bot.listeners import register_listeners
-from bot.middleware import EnvelopeMiddleware, SignatureCheck
 from bot.model_source import ModelSource
 from bot.notices import AdminNotice
 from bot.retraining import Retrainer, RetrainFn
@@ -48,9 +48,11 @@ def build_app(
         client=client,
         signing_secret=settings.slack.signing_secret or "",
         # Our signature check instead of Bolt's, in its place (before authorization):
-        # Bolt's logs the body of every refused request (bot/middleware.py).
+        # Bolt's logs the body of every refused request (bot/middleware/signature.py).
         request_verification_enabled=False,
-        before_authorize=SignatureCheck(settings.slack.signing_secret or "", EVENTS_PATH),
+        before_authorize=middleware.SignatureCheck(
+            settings.slack.signing_secret or "", EVENTS_PATH
+        ),
         # auth.test runs on the first request instead (cached), so building the app
         # needs no network and a process starts even while Slack is unreachable.
         token_verification_enabled=False,
@@ -61,11 +63,10 @@ def build_app(
             ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="bolt")
         ),
     )
-    app.use(
-        EnvelopeMiddleware(
-            collaborators["feedback"], collaborators["models"], collaborators["tagger"]
-        )
-    )
+    for each in middleware.chain(
+        collaborators["feedback"], collaborators["models"], collaborators["tagger"]
+    ):
+        app.use(each)
     app.error(handle_error)
     register_listeners(app, **collaborators)
     app.sportbot = collaborators  # reachable from tests and the health check

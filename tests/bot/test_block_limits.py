@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot import blocks
-from bot.listeners.commands.sport import parse
+from bot.sport_text import parse
 from tests.bot.conftest import CHANNEL, FakeClassifier, ServedBot
 from tests.standins.block_kit import blocks_errors, encoded_length
 from tests.standins.slack_api import TEAM

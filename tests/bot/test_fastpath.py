@@ -9,7 +9,7 @@ import pytest
 
 from bot import fastpath
 from bot.fastpath import InlineOnRequest
-from bot.middleware import EnvelopeMiddleware
+from bot.middleware import InlineLocalSport
 
 pytestmark = pytest.mark.unit
 
@@ -48,7 +48,7 @@ class _Models:
     ],
 )
 def test_which_requests_take_the_fast_path(text, backend, fast):
-    middleware = EnvelopeMiddleware(feedback=None, models=_Models(backend))
+    middleware = InlineLocalSport(models=_Models(backend))
 
     assert middleware.is_fast({"command": "/sport", "text": text}) is fast
     assert middleware.is_fast({"type": "block_actions"}) is False

@@ -9,8 +9,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.error_handler import user_message
-from bot.listeners.commands.sport import parse
 from bot.listeners.wiring import bind
+from bot.sport_text import parse
 from bot.tagging import Emoji, is_taggable
 from training.config import SlackSettings
 from training.errors import NoModelError

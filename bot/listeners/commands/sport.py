@@ -12,29 +12,12 @@ from bot import blocks
 from bot.admins import AdminCheck
 from bot.model_source import Answer, ModelSource
 from bot.retraining import Retrainer
+from bot.sport_text import parse
 from training.config import Settings
 from training.errors import RunInProgressError
 from training.states import Backend
 
 log = logging.getLogger(__name__)
-
-PUBLIC_WORDS = ("--public", "say")  # the first word asks for an answer in the channel
-
-
-def parse(text: str) -> tuple[str, str]:
-    """(subcommand, argument): help, status, retrain, classify or classify_public."""
-    text = (text or "").strip()
-    word = text.lower()
-    if word in ("", "help", "--help", "-h"):
-        return "help", ""
-    if word in ("status", "retrain"):
-        return word, ""
-    words = text.split(maxsplit=1)
-    if words[0].lower() in PUBLIC_WORDS:
-        # The flag alone is not a text to classify: "--public" asked for usage.
-        argument = words[1] if len(words) > 1 else ""
-        return ("classify_public", argument) if argument else ("help", "")
-    return "classify", text
 
 
 def sport_command(

@@ -10,6 +10,6 @@ from bot.listeners.wiring import bind
 
 
 def register(app: App, **collaborators: Any) -> None:
-    # Message events never reach a listener: bot.middleware stores them and answers.
+    # Message events never reach a listener: bot.middleware.messages stores and answers them.
     app.event("reaction_added")(bind(reaction_added, collaborators))
     app.event("app_home_opened")(bind(app_home_opened, collaborators))

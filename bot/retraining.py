@@ -33,7 +33,8 @@ RetrainFn = Callable[..., Any]
 
 def default_retrain() -> RetrainFn:
     """The real trainer (the SPORTBOT_BACKEND backend), imported only when a retraining
-    starts (training may be absent)."""
+    starts: training pulls in pandas and scikit-learn, which the Slack app's processes
+    otherwise never load."""
     from training.train import train_configured
 
     return train_configured

@@ -126,6 +126,25 @@ class TrainingSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TeachingSettings:
+    """Who may teach sportbot in Slack, and how much their corrections weigh
+    (docs/learning-loop.md)."""
+
+    # The reaction that says "not sports" on a wrongly tagged message.
+    emoji_not_sport: str = "x"
+    # Slack Connect users from other organisations may teach too.
+    external_teachers: bool = False
+    # Per person, in correction-weights: their corrections of one day together weigh
+    # at most this many corrections, all of them at most ``cap_total``.
+    cap_day: float = 10.0
+    cap_total: float = 30.0
+    # An admin's vote counts as this many people's (and is never capped).
+    admin_vote_weight: float = 3.0
+    # A correction weighs this many training examples (benchmarks/learning_loop.py).
+    correction_weight: float = 8.0
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """All of sportbot's configuration."""
 
@@ -135,6 +154,7 @@ class Settings:
     openai: OpenAISettings = field(default_factory=OpenAISettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
+    teaching: TeachingSettings = field(default_factory=TeachingSettings)
 
     @property
     def db_url(self) -> str:
@@ -212,7 +232,24 @@ class Settings:
                     "SPORTBOT_PAUSED_LIMIT_SECONDS", 3600.0, minimum=0.0
                 ),
             ),
+            teaching=_teaching(env),
         )
+
+
+def _teaching(env: _Env) -> TeachingSettings:
+    defaults = TeachingSettings()
+    return TeachingSettings(
+        emoji_not_sport=env.str("SPORTBOT_EMOJI_NOT_SPORT") or defaults.emoji_not_sport,
+        external_teachers=env.bool("SPORTBOT_EXTERNAL_TEACHERS", False),
+        cap_day=env.float("SPORTBOT_TEACH_CAP_DAY", defaults.cap_day, minimum=0.0),
+        cap_total=env.float("SPORTBOT_TEACH_CAP_TOTAL", defaults.cap_total, minimum=0.0),
+        admin_vote_weight=env.float(
+            "SPORTBOT_ADMIN_VOTE_WEIGHT", defaults.admin_vote_weight, minimum=1.0
+        ),
+        correction_weight=env.float(
+            "SPORTBOT_CORRECTION_WEIGHT", defaults.correction_weight, minimum=0.0
+        ),
+    )
 
 
 def _with_slash(url: str) -> str:
@@ -246,6 +283,14 @@ class _Env:
         if value not in allowed:
             raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}.")
         return value
+
+    def bool(self, name: str, default: bool) -> bool:
+        raw = (self.str(name) or "").lower()
+        if not raw:
+            return default
+        if raw not in {"true", "false", "1", "0", "yes", "no"}:
+            raise ConfigError(f"{name} must be true or false, got {raw!r}.")
+        return raw in {"true", "1", "yes"}
 
     def set(self, name: str) -> frozenset[str]:
         value = self.str(name) or ""

@@ -35,7 +35,7 @@ from training import prepare as prep
 from training import report as reporting
 from training.classifiers import local, scoring
 from training.classifiers.base import TextClassifier
-from training.collect import Collected, collect
+from training.collect import Collected, collect, sample_weights, write_weights
 from training.config import DEFAULT_SEPARATOR, Settings
 from training.data import Source
 from training.db import Database
@@ -186,7 +186,7 @@ class Context:
 def default_collector(settings: Settings, data: Path | None = None) -> Collector:
     """Collect from the 20 Newsgroups archive (``data``, SPORTBOT_20NEWS or sklearn) + Slack."""
     source = Source(data or settings.twenty_news, settings.cache_dir)
-    return lambda db: collect(source, db)
+    return lambda db: collect(source, db, teaching=settings.teaching)
 
 
 def context(
@@ -334,9 +334,10 @@ def prepare_stage(ctx: Context, run: RunInfo) -> RunInfo:
     collected = ctx.collector(ctx.db)
     model = "babbage-002" if run.backend == "local" else run.base_model
     prepared = prep.prepare(collected.frame, model=model)
-    prepared = prep.with_training_only(prepared, collected.seed)
+    prepared = prep.with_training_only(prepared, collected.training_only())
     folder = run_folder(ctx, run)
     train_path, valid_path = prep.write_prepared(prepared, folder / "examples.jsonl")
+    write_weights(folder, collected.corrections)
     return ctx.runs.update(
         run.id,
         train_path=str(train_path),
@@ -485,7 +486,9 @@ def fit_local(ctx: Context, run: RunInfo) -> Candidate:
     ctx.runs.update(run.id, status="training")
     train = prep.read_prepared(Path(run.train_path))
     ctx.say(f"Training the local model on {len(train)} examples…")
-    model = local.LocalModel().fit(train["text"].tolist(), train["label"].tolist())
+    texts, labels = train["text"].tolist(), train["label"].tolist()
+    weights = sample_weights(Path(run.train_path).parent, texts, labels)
+    model = local.LocalModel().fit(texts, labels, sample_weight=weights)
 
     def artifact() -> dict[str, Any]:  # written only when the model is new
         path = local.save(model, ctx.settings.models_dir)

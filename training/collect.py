@@ -45,9 +45,7 @@ class Collected:
 
     def training_only(self) -> pd.DataFrame:
         """The rows added to the training set only: the seed, then the corrections."""
-        return pd.concat(
-            [self.seed, self.corrections[["prompt", "completion"]]], ignore_index=True
-        )
+        return pd.concat([self.seed, self.corrections[["prompt", "completion"]]], ignore_index=True)
 
 
 def collect(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +198,25 @@ def confusion_chart(metrics: dict[str, Any] | None, path: Path) -> Path | None:
         for j, value in enumerate(row):
             axis.text(j, i, str(value), ha="center", va="center")
     axis.set_title("confusion matrix")
+    return _save(plt, figure, path)
+
+
+def accuracy_chart(runs: Sequence[Any], path: Path) -> Path | None:
+    """Validation accuracy of the finished runs, oldest first (App Home shows it)."""
+    rows = [run for run in reversed(runs) if getattr(run, "accuracy", None) is not None]
+    if not rows:
+        return None
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(6, 2.6))
+    names = [f"#{run.id}" for run in rows]
+    values = [run.accuracy for run in rows]
+    axis.plot(names, values, marker="o")
+    for name, value in zip(names, values, strict=True):
+        axis.annotate(f"{value:.1%}", (name, value), textcoords="offset points", xytext=(0, 6))
+    low = min(values)
+    axis.set_ylim(max(0.0, low - 0.05), 1.0)
+    axis.set_ylabel("validation accuracy")
+    axis.set_title("accuracy of recent training runs")
     return _save(plt, figure, path)
 
 

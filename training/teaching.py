@@ -117,8 +117,7 @@ def taught(
     result = []
     for key, (label, supporters) in winners.items():
         credit = sum(
-            teaching.admin_vote_weight if vote.is_admin else scale[vote.id]
-            for vote in supporters
+            teaching.admin_vote_weight if vote.is_admin else scale[vote.id] for vote in supporters
         )
         credit = min(credit, teaching.admin_vote_weight)
         result.append(
@@ -152,4 +151,3 @@ def _person_scale(votes: Sequence[Vote], teaching: TeachingSettings) -> dict[int
         if total > teaching.cap_total:
             scale[vote_id] *= teaching.cap_total / total
     return scale
-

@@ -133,7 +133,9 @@ class VoteStore:
     def _set_state(self, state: str, *, by: str, where: tuple, count: bool = False) -> Any:
         with self.db.session() as session:
             result = session.execute(
-                update(Example).where(*where).values(state=state, decided_by=by, decided_at=utcnow())
+                update(Example)
+                .where(*where)
+                .values(state=state, decided_by=by, decided_at=utcnow())
             )
             changed = result.rowcount or 0
         return changed if count else changed > 0
@@ -147,10 +149,18 @@ class VoteStore:
             return [_vote(row) for row in session.scalars(query)]
 
     def corrections(
-        self, *, limit: int | None = None, user: str | None = None, state: str | None = None
+        self,
+        *,
+        limit: int | None = None,
+        user: str | None = None,
+        state: str | None = None,
+        ids: Sequence[int] = (),
     ) -> list[Correction]:
-        """Every vote, newest first (``limit`` of them), optionally one person's or state's."""
+        """Every vote, newest first (``limit`` of them), optionally one person's, one
+        state's, or those of ``ids``."""
         query = select(Example).order_by(Example.id.desc())
+        if ids:
+            query = query.where(Example.id.in_(list(ids)))
         if user:
             query = query.where(Example.user_id == user)
         if state:

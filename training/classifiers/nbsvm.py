@@ -53,10 +53,8 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
         positive = y == self.classes_[1]
         present = X.copy()
         present.data[:] = 1.0
-        # Weighted document counts: an example weighing 3 counts as 3 documents.
-        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-        p = self.alpha + np.asarray(present[positive].T @ weight[positive]).ravel()
-        q = self.alpha + np.asarray(present[~positive].T @ weight[~positive]).ravel()
+        p = self.alpha + np.asarray(present[positive].sum(axis=0)).ravel()
+        q = self.alpha + np.asarray(present[~positive].sum(axis=0)).ravel()
         ratio = np.log(p / p.sum()) - np.log(q / q.sum())
         inner = LogisticRegression(
             C=self.C, class_weight=self.class_weight, max_iter=self.max_iter

@@ -64,9 +64,7 @@ def _backfill() -> None:
         state = "superseded" if (key, row.user_id) in newest else "accepted"
         newest.add((key, row.user_id))
         connection.execute(
-            examples.update()
-            .where(examples.c.id == row.id)
-            .values(source_key=key, state=state)
+            examples.update().where(examples.c.id == row.id).values(source_key=key, state=state)
         )
 
 

@@ -12,9 +12,7 @@ from training.teaching import Vote, newest_per_person, source_key, taught, winni
 pytestmark = pytest.mark.unit
 
 DAY = datetime(2026, 12, 1, 12, tzinfo=UTC)
-SETTINGS = TeachingSettings(
-    cap_day=10, cap_total=30, admin_vote_weight=3, correction_weight=2.0
-)
+SETTINGS = TeachingSettings(cap_day=10, cap_total=30, admin_vote_weight=3, correction_weight=2.0)
 _ids = iter(range(1, 100_000))
 
 

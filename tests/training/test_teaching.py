@@ -31,7 +31,7 @@ def test_a_persons_newest_label_counts_once():
 
     [kept] = newest_per_person(votes)["msg:C1:1.1"]
 
-    assert kept.label == "hockey" and kept.id == votes[-1].id
+    assert (kept.label, kept.id) == ("hockey", votes[-1].id)
     [item] = taught(votes, SETTINGS)
     assert (item.label, item.weight) == ("hockey", 2.0)  # one person, one credit
 

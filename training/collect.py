@@ -24,7 +24,7 @@ from training.config import TeachingSettings
 from training.data import OTHER_GROUPS, OTHER_LABEL, Source, load_newsgroups, sport_prompts
 from training.db import Database
 from training.schema import Example
-from training.teaching import taught
+from training.teaching import Taught, taught
 from training.votes import VoteStore
 
 WEIGHTS_FILE = "weights.jsonl"
@@ -89,17 +89,21 @@ def slack_examples(
 ) -> tuple[pd.DataFrame, int]:
     """What people taught with a label in ``labels`` (one row per message, with its
     weight), and the newest example id."""
-    rows = [
-        (item.text, item.label, item.weight)
-        for item in taught(VoteStore(db).accepted(), teaching, labels=labels)
-        if item.text.strip() and item.weight > 0
-    ]
+    rows = [(item.text, item.label, item.weight) for item in taught_examples(db, labels, teaching)]
     frame = (
         pd.DataFrame(rows, columns=["prompt", "completion", "weight"])
         if rows
         else _empty_weighted()
     )
     return frame, newest_example_id(db)
+
+
+def taught_examples(
+    db: Database, labels: Sequence[str], teaching: TeachingSettings
+) -> list[Taught]:
+    """What people taught that a run trains on: one per message, with a text and a weight."""
+    items = taught(VoteStore(db).accepted(), teaching, labels=labels)
+    return [item for item in items if item.text.strip() and item.weight > 0]
 
 
 def write_weights(folder: Path, corrections: pd.DataFrame) -> Path:

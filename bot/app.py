@@ -104,6 +104,7 @@ def services(
         tagger=tagger,
         admins=admins,
         teachers=TeacherCheck(settings.slack, settings.teaching, directory),
+        models=models,
     )
     return {
         "settings": settings,

@@ -18,10 +18,12 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.admins import AdminCheck, TeacherCheck
+from bot.models import ModelSource
 from bot.tagging import Tagger
 from training.classifiers.base import LABELS
 from training.config import TeachingSettings
 from training.data import OTHER_LABEL
+from training.errors import SportbotError
 from training.feedback import CORRECTED, FAILED, SKIPPED, TAGGED, FeedbackStore, TagInfo
 from training.teaching import ACCEPTED, newest_per_person, source_key, winning_label
 from training.votes import SAME, Correction, VoteStore
@@ -62,7 +64,9 @@ class Teaching:
         tagger: Tagger,
         admins: AdminCheck,
         teachers: TeacherCheck,
+        models: ModelSource,
     ) -> None:
+        self.models = models
         self.settings = teaching
         self.feedback = feedback
         self.votes = votes
@@ -87,7 +91,10 @@ class Teaching:
         why_not = _unteachable(tag, label)
         if why_not:
             return why_not
-        return self._cast(client, teacher, label, tag.text or "", ts=ts, source="reaction")
+        said = (tag.label, tag.confidence)  # what the model said when it tagged the message
+        return self._cast(
+            client, teacher, label, tag.text or "", ts=ts, source="reaction", said=said
+        )
 
     def unreacted(self, client: WebClient, user: str, channel: str, ts: str, reaction: str) -> bool:
         """A person removed their reaction: their label for the message is withdrawn."""
@@ -112,7 +119,17 @@ class Teaching:
         tag = self.feedback.tag_for(teacher.channel, ts) if teacher.channel and ts else None
         if tag is not None and tag.text:
             text = tag.text  # the whole message, not the button's cut of it
-        return self._cast(client, teacher, label, text, ts=ts, source="button")
+        return self._cast(
+            client, teacher, label, text, ts=ts, source="button", said=self._said(text)
+        )
+
+    def _said(self, text: str) -> tuple[str | None, float | None]:
+        """What the active model answers for ``text`` (nothing when it cannot answer)."""
+        try:
+            prediction = self.models.classify(text).prediction
+        except SportbotError:
+            return None, None
+        return prediction.label, prediction.confidence
 
     # ----- admins ----------------------------------------------------------------
 
@@ -164,6 +181,7 @@ class Teaching:
         *,
         ts: str | None,
         source: str,
+        said: tuple[str | None, float | None],
     ) -> str:
         refusal = self.teachers.refusal(
             client,
@@ -188,6 +206,8 @@ class Teaching:
             source=source,
             channel=teacher.channel,
             ts=ts,
+            model_label=said[0],
+            model_confidence=said[1],
         )
         if outcome != SAME and teacher.channel and ts:
             self.settle(client, teacher.channel, ts)

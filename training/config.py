@@ -142,6 +142,9 @@ class TeachingSettings:
     admin_vote_weight: float = 3.0
     # A correction weighs this many training examples (benchmarks/learning_loop.py).
     correction_weight: float = 8.0
+    # A label contradicting a model answer at least this sure (a sport) is trained on
+    # only once a second person or an admin agrees.
+    sure_confidence: float = 0.8
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -248,6 +251,9 @@ def _teaching(env: _Env) -> TeachingSettings:
         ),
         correction_weight=env.float(
             "SPORTBOT_CORRECTION_WEIGHT", defaults.correction_weight, minimum=0.0
+        ),
+        sure_confidence=env.float(
+            "SPORTBOT_TEACH_SURE_CONFIDENCE", defaults.sure_confidence, minimum=0.0, maximum=1.01
         ),
     )
 

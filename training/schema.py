@@ -143,6 +143,10 @@ class Example(Base):
     source_key: Mapped[str | None] = mapped_column(String(300), index=True)
     state: Mapped[str] = mapped_column(String(20), default="accepted", index=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the model said when the person labelled it: contradicting a sure answer
+    # needs a second voice (training.teaching).
+    model_label: Mapped[str | None] = mapped_column(String(20))
+    model_confidence: Mapped[float | None] = mapped_column(Float)
     # Who rejected it (an admin's id, or "cli"), and when its state last changed.
     decided_by: Mapped[str | None] = mapped_column(String(50))
     decided_at: Mapped[datetime | None]

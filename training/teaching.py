@@ -9,6 +9,10 @@ the README and docs/learning-loop.md:
 * **Disagreement.** When an admin voted, the admins' word wins (the label most
   admins gave; a tie goes to the newest admin vote). Otherwise the majority
   wins; a tie teaches nothing until someone breaks it.
+* **Contradicting a sure answer.** A label for a message the model had called
+  a sport with at least ``sure_confidence`` (the reaction threshold), saying
+  it is something else, is trained on only once a second person or an admin
+  agrees: one person alone changes the tag, not the model.
 * **Weight.** Each person agreeing with the winning label brings one credit
   (an admin ``admin_vote_weight``), at most ``admin_vote_weight`` per message.
   A non-admin's credits are capped: all of one day's together at ``cap_day``,
@@ -31,6 +35,7 @@ SUPERSEDED = "superseded"  # replaced by the same person's newer label
 WITHDRAWN = "withdrawn"  # they removed their reaction
 REJECTED = "rejected"  # an admin rejected it
 STATES = (ACCEPTED, SUPERSEDED, WITHDRAWN, REJECTED)
+SPORTS = ("baseball", "hockey")
 
 
 def source_key(channel: str | None, ts: str | None, text: str) -> str:
@@ -52,6 +57,16 @@ class Vote:
     user: str | None
     is_admin: bool
     created_at: datetime
+    model_label: str | None = None  # what the model answered when the vote was cast
+    model_confidence: float | None = None
+
+    def contradicts_sure_answer(self, sure: float) -> bool:
+        """The model called it a sport at least ``sure`` confidently, and this says otherwise."""
+        return (
+            self.model_label in SPORTS
+            and (self.model_confidence or 0.0) >= sure
+            and self.label != self.model_label
+        )
 
 
 @dataclass(frozen=True)
@@ -109,8 +124,12 @@ def taught(
     winners: dict[str, tuple[str, list[Vote]]] = {}
     for key, key_votes in by_key.items():
         label = winning_label(key_votes)
-        if label is not None and (labels is None or label in labels):
-            winners[key] = (label, [v for v in key_votes if v.label == label])
+        if label is None or (labels is not None and label not in labels):
+            continue
+        supporters = [v for v in key_votes if v.label == label]
+        if _needs_a_second_voice(supporters, teaching):
+            continue
+        winners[key] = (label, supporters)
     scale = _person_scale(
         [vote for _, supporters in winners.values() for vote in supporters], teaching
     )
@@ -130,6 +149,13 @@ def taught(
             )
         )
     return result
+
+
+def _needs_a_second_voice(supporters: Sequence[Vote], teaching: TeachingSettings) -> bool:
+    """One non-admin contradicting a sure answer of the model teaches nothing yet."""
+    if len(supporters) > 1 or any(vote.is_admin for vote in supporters):
+        return False
+    return supporters[0].contradicts_sure_answer(teaching.sure_confidence)
 
 
 def _person_scale(votes: Sequence[Vote], teaching: TeachingSettings) -> dict[int, float]:

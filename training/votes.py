@@ -80,8 +80,11 @@ class VoteStore:
         source: str,
         channel: str | None = None,
         ts: str | None = None,
+        model_label: str | None = None,
+        model_confidence: float | None = None,
     ) -> str:
-        """Record ``user``'s label for ``key``: NEW, CHANGED or SAME (nothing stored)."""
+        """Record ``user``'s label for ``key``: NEW, CHANGED or SAME (nothing stored).
+        ``model_*``: what the model answered for the text when they labelled it."""
         with self.db.session() as session:
             current = session.scalars(
                 select(Example).where(
@@ -105,6 +108,8 @@ class VoteStore:
                     source_key=key,
                     state=ACCEPTED,
                     is_admin=is_admin,
+                    model_label=model_label,
+                    model_confidence=model_confidence,
                 )
             )
             return CHANGED if current else NEW
@@ -180,4 +185,6 @@ def _vote(row: Example) -> Vote:
         user=row.user_id,
         is_admin=bool(row.is_admin),
         created_at=row.created_at,
+        model_label=row.model_label,
+        model_confidence=row.model_confidence,
     )

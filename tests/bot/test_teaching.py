@@ -155,9 +155,13 @@ def test_alternating_reactions_leave_one_accepted_label(bot, database):
     for n in range(8):
         _react(bot, "35.1", HOCKEY_EMOJI if n % 2 == 0 else "baseball")
 
-    accepted = _settled(lambda: len(_votes(database)) == 8 and VoteStore(database).accepted())
-    assert [v.label for v in accepted] == ["baseball"]  # the newest
-    assert _tag(bot, "35.1").corrected_label == "baseball"
+    # Slack delivers them concurrently, in any order: whatever the order, one label stands.
+    _settled(lambda: _tag(bot, "35.1").status == "corrected")
+    time.sleep(0.5)
+    accepted = VoteStore(database).accepted()
+    assert len(accepted) == 1
+    assert _tag(bot, "35.1").corrected_label == accepted[0].label
+    assert len(_votes(database)) <= 8
 
 
 def test_an_admins_label_wins_over_a_majority(bot, database):
@@ -323,3 +327,26 @@ def test_non_admins_see_no_corrections_and_cannot_reject(bot, slack_api, databas
 
     time.sleep(0.3)
     assert [v.state for v in _votes(database)] == [ACCEPTED]
+
+
+def test_one_person_flipping_sure_tags_changes_the_tags_but_teaches_nothing_alone(
+    bot, slack_api, database
+):
+    from training.classifiers.base import LABELS
+    from training.collect import slack_examples
+
+    teaching = TeachingSettings()
+    for n in range(6):
+        _stored(bot, f"the goalie stopped the puck {n}", f"44.{n}", "tagged")
+        _react(bot, f"44.{n}", "baseball", user="UBOB")
+    _settled(lambda: len(_votes(database)) == 6)
+
+    assert [v.state for v in _votes(database)] == [ACCEPTED] * 6
+    assert _tag(bot, "44.0").corrected_label == "baseball"  # the tag follows at once
+    assert slack_examples(database, LABELS, teaching)[0].empty  # the model does not
+
+    _react(bot, "44.0", "baseball", user="UALICE")  # a second person agrees
+
+    _settled(lambda: len(_votes(database)) == 7)
+    frame = slack_examples(database, LABELS, teaching)[0]
+    assert frame.values.tolist() == [["the goalie stopped the puck 0", "baseball", 16.0]]

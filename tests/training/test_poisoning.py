@@ -2,9 +2,11 @@
 
 The run learns from the real training data (20 Newsgroups, the seed) and the
 attacker's votes through the pipeline's own stages: collect (the rule and the
-caps), prepare, the weights file, ``LocalModel.fit(sample_weight=...)``. The
-model is a smaller configuration of the local model, so that two fits stay
-fast; the control fit shows the attack does work once the caps are lifted.
+caps), prepare, the weights file, ``LocalModel.fit(sample_weight=...)``. One person
+contradicting sportbot's sure tags teaches nothing until someone else agrees,
+and their other labels are capped. The model is a smaller configuration of the
+local model, so that two fits stay fast; the control fit shows the attack does
+work once those rules are lifted.
 """
 
 from __future__ import annotations
@@ -51,7 +53,6 @@ def _retrained(database, news_source, prepared, folder: Path, teaching) -> Local
     train = prep.read_prepared(train_path)
     texts, labels = train["text"].tolist(), train["label"].tolist()
     weights = sample_weights(folder, texts, labels)
-    assert sum(w for w in weights if w != 1.0) > 0  # the attacker's labels are in the fit
     return LocalModel(**FAST).fit(texts, labels, sample_weight=weights)
 
 
@@ -70,6 +71,9 @@ def test_one_person_labelling_84_hockey_messages_baseball_cannot_flip_the_goalie
             source="reaction",
             channel="C0SPORT",
             ts=ts,
+            # As reactions store them: sportbot had tagged these hockey, surely.
+            model_label="hockey",
+            model_confidence=0.99,
         )
     threshold = SlackSettings().threshold
 
@@ -79,9 +83,10 @@ def test_one_person_labelling_84_hockey_messages_baseball_cannot_flip_the_goalie
         news_source,
         prepared,
         tmp_path / "uncapped",
-        TeachingSettings(cap_day=1e9, cap_total=1e9),
+        TeachingSettings(cap_day=1e9, cap_total=1e9, sure_confidence=1.01),
     )
 
+    assert capped.metadata_["n_examples"] == uncapped.metadata_["n_examples"] - 84
     defended = capped.classify(TARGET)
     assert (defended.label, defended.confidence >= threshold) == ("hockey", True)
     attacked = uncapped.classify(TARGET)

@@ -16,8 +16,9 @@ SETTINGS = TeachingSettings(cap_day=10, cap_total=30, admin_vote_weight=3, corre
 _ids = iter(range(1, 100_000))
 
 
-def vote(label, user="UA", key="msg:C1:1.1", *, admin=False, at=DAY, text="text"):
-    return Vote(next(_ids), key, text, label, user, admin, at)
+def vote(label, user="UA", key="msg:C1:1.1", *, admin=False, at=DAY, text="text", said=None):
+    model = said or (None, None)
+    return Vote(next(_ids), key, text, label, user, admin, at, *model)
 
 
 def test_keys_are_the_message_or_the_normalised_text():
@@ -100,3 +101,18 @@ def test_admins_are_not_capped():
 
 def test_labels_outside_the_runs_labels_are_left_out():
     assert taught([vote("other")], SETTINGS, labels=("baseball", "hockey")) == []
+
+
+def test_one_person_contradicting_a_sure_answer_teaches_nothing_until_someone_agrees():
+    sure = ("hockey", 0.99)
+    alone = [vote("baseball", "UA", said=sure)]
+    seconded = [*alone, vote("baseball", "UB", said=sure)]
+    admin = [vote("baseball", "UADM", admin=True, said=sure)]
+    unsure = [vote("baseball", "UA", said=("hockey", 0.6))]
+    untagged_other = [vote("hockey", "UA", said=("other", 0.99))]
+
+    assert taught(alone, SETTINGS) == []
+    assert [item.label for item in taught(seconded, SETTINGS)] == ["baseball"]
+    assert [item.label for item in taught(admin, SETTINGS)] == ["baseball"]
+    assert [item.label for item in taught(unsure, SETTINGS)] == ["baseball"]
+    assert [item.label for item in taught(untagged_other, SETTINGS)] == ["hockey"]

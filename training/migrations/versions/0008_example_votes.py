@@ -30,6 +30,8 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("is_admin", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        batch_op.add_column(sa.Column("model_label", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("model_confidence", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("decided_by", sa.String(length=50), nullable=True))
         batch_op.add_column(sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_examples_source_key", ["source_key"], unique=False)
@@ -82,6 +84,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_examples_source_key")
         batch_op.drop_column("decided_at")
         batch_op.drop_column("decided_by")
+        batch_op.drop_column("model_confidence")
+        batch_op.drop_column("model_label")
         batch_op.drop_column("is_admin")
         batch_op.drop_column("state")
         batch_op.drop_column("source_key")

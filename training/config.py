@@ -145,6 +145,9 @@ class TeachingSettings:
     # A label contradicting a model answer at least this sure (a sport) is trained on
     # only once a second person or an admin agrees.
     sure_confidence: float = 0.8
+    # The clock process also retrains once this many new accepted corrections arrived
+    # since the last successful run (looked at every few minutes); 0: only on schedule.
+    retrain_after: int = 25
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -251,6 +254,9 @@ def _teaching(env: _Env) -> TeachingSettings:
         ),
         correction_weight=env.float(
             "SPORTBOT_CORRECTION_WEIGHT", defaults.correction_weight, minimum=0.0
+        ),
+        retrain_after=env.int(
+            "SPORTBOT_RETRAIN_AFTER_CORRECTIONS", defaults.retrain_after, minimum=0
         ),
         sure_confidence=env.float(
             "SPORTBOT_TEACH_SURE_CONFIDENCE", defaults.sure_confidence, minimum=0.0, maximum=1.01

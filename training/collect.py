@@ -117,6 +117,15 @@ def write_weights(folder: Path, corrections: pd.DataFrame) -> Path:
     return path
 
 
+def corrected_examples(folder: Path) -> pd.DataFrame:
+    """The corrections a run trained on (``text``, ``label``), from its weights file."""
+    path = Path(folder) / WEIGHTS_FILE
+    rows = []
+    if path.is_file():
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return pd.DataFrame([(row["text"], row["label"]) for row in rows], columns=["text", "label"])
+
+
 def sample_weights(folder: Path, texts: Sequence[str], labels: Sequence[str]) -> list[float]:
     """Each training example's weight: a correction's from ``weights.jsonl``, else 1."""
     path = Path(folder) / WEIGHTS_FILE

@@ -27,6 +27,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from slack_sdk import WebClient
 
@@ -35,7 +36,13 @@ from training import prepare as prep
 from training import report as reporting
 from training.classifiers import local, scoring
 from training.classifiers.base import TextClassifier
-from training.collect import Collected, collect, sample_weights, write_weights
+from training.collect import (
+    Collected,
+    collect,
+    corrected_examples,
+    sample_weights,
+    write_weights,
+)
 from training.config import DEFAULT_SEPARATOR, Settings
 from training.data import Source
 from training.db import Database
@@ -561,6 +568,7 @@ def judge_and_finish(
     ctx.say(f"Evaluating on {len(valid)} held-out examples…")
     metrics = evaluate(candidate.classifier, valid["text"].tolist(), valid["label"].tolist())
     active = active_metrics(ctx.settings, current, valid)
+    corrections = corrections_before_after(ctx, run, candidate, current)
     known = set(current.labels) if current is not None and active is not None else set()
     decision = decide(
         metrics,
@@ -610,6 +618,7 @@ def judge_and_finish(
         active=active,
         promoted=promoted,
         reason=decision.reason,
+        corrections=corrections,
     )
     publish(ctx, run, report)
     return Outcome(run=run, model=info, report=report, folder=run_folder(ctx, run))
@@ -633,6 +642,26 @@ def held_out(ctx: Context, run: RunInfo, active: ModelInfo | None) -> pd.DataFra
     if others and run.train_path and run.train_path != run.valid_path:
         trained_on = prep.read_prepared(Path(run.train_path))["text"].tolist()
     return comparison_set(own, others, trained_on=trained_on)
+
+
+def corrections_before_after(
+    ctx: Context, run: RunInfo, candidate: Candidate, active: ModelInfo | None
+) -> dict[str, Any] | None:
+    """Accuracy on the corrected messages the run trained on: the active model's
+    (before) and the candidate's (after); None when the run had no corrections."""
+    corrected = corrected_examples(Path(run.train_path).parent)
+    if corrected.empty:
+        return None
+    texts, labels = corrected["text"].tolist(), corrected["label"].to_numpy()
+    before = None
+    if active is not None:
+        try:
+            model = load_classifier(active, ctx.settings)
+            before = float(np.mean(np.asarray(model.predict(texts)) == labels))
+        except (ModelFileError, NoModelError) as error:
+            log.warning("Cannot load the active model %s to compare: %s", active.id, error)
+    after = float(np.mean(np.asarray(candidate.classifier.predict(texts)) == labels))
+    return {"n": len(texts), "before": before, "after": after}
 
 
 def active_metrics(

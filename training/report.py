@@ -41,6 +41,7 @@ def build(
     promoted: bool | None = None,
     reason: str | None = None,
     error: str | None = None,
+    corrections: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything a person wants to know about a finished run, as JSON-ready data."""
     return {
@@ -57,6 +58,8 @@ def build(
         "promoted": promoted,
         "reason": reason,
         "error": error,
+        # Accuracy on the corrected messages trained on: {"n", "before", "after"}.
+        "corrections": corrections,
     }
 
 
@@ -75,6 +78,8 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     if report.get("duration_s") is not None:
         lines.append(f"Duration: {_duration(report['duration_s'])}")
     lines.extend(metric_lines(report.get("candidate"), report.get("active")))
+    if report.get("corrections"):
+        lines.append(corrections_line(report["corrections"]))
     if report.get("error"):
         lines.append(f"Error: {report['error']}")
     if report.get("promoted") is not None:
@@ -104,6 +109,16 @@ def metric_lines(candidate: dict | None, active: dict | None) -> list[str]:
     return lines
 
 
+def corrections_line(corrections: dict[str, Any]) -> str:
+    """What people's corrections changed: accuracy on those messages before and after."""
+    before = corrections.get("before")
+    shown = f"{before:.0%}" if isinstance(before, int | float) else "-"
+    return (
+        f"Corrected messages ({corrections['n']}): {shown} right before, "
+        f"{corrections['after']:.0%} after"
+    )
+
+
 def blocks(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Block Kit for the final message."""
     ok = report["status"] == "succeeded"
@@ -125,6 +140,8 @@ def blocks(report: dict[str, Any]) -> list[dict[str, Any]]:
     table = metric_lines(report.get("candidate"), report.get("active"))
     if table:
         result.append(_text_block("```" + "\n".join(table) + "```"))
+    if report.get("corrections"):
+        result.append(_text_block(corrections_line(report["corrections"])))
     if report.get("error"):
         result.append(_text_block(f"*Error:* {report['error']}"))
     if report.get("promoted") is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from training.db import Database
 from training.schema import Example, utcnow
@@ -86,6 +86,7 @@ class VoteStore:
         """Record ``user``'s label for ``key``: NEW, CHANGED or SAME (nothing stored).
         ``model_*``: what the model answered for the text when they labelled it."""
         with self.db.session() as session:
+            _lock_person_and_key(session, key, user)
             current = session.scalars(
                 select(Example).where(
                     Example.source_key == key,
@@ -174,6 +175,17 @@ class VoteStore:
             query = query.limit(limit)
         with self.db.session() as session:
             return [Correction.of(row) for row in session.scalars(query)]
+
+
+def _lock_person_and_key(session: Any, key: str, user: str) -> None:
+    """One cast at a time per person and key, across processes: Slack delivers a burst
+    of one person's reactions concurrently, and two casts reading "no vote yet" at
+    once would both stay accepted. SQLite writes one transaction at a time already;
+    PostgreSQL gets a lock held until the transaction ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"{key}|{user}"}
+        )
 
 
 def _vote(row: Example) -> Vote:

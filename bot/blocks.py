@@ -33,8 +33,8 @@ HELP_TEXT = "\n".join(
         "• `/sport status`: the active model and the last training run",
         "• `/sport retrain`: train a new model from the latest examples (admins only)",
         "• `/sport help`: this message",
-        "Correct a wrong answer with its buttons, or react to a tagged message with the "
-        "other sport's emoji: sportbot learns from it at the next retraining.",
+        "Teach it with an answer's buttons, or react to any message with a sport's emoji "
+        "(or :x: by default when a tag is wrong): sportbot learns at the next retraining.",
     ]
 )
 

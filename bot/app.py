@@ -10,20 +10,23 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import middleware
-from bot.admins import AdminCheck
+from bot.admins import AdminCheck, TeacherCheck, UserDirectory
 from bot.error_handler import handle_error
 from bot.fastpath import InlineOnRequest
+from bot.home_chart import HomeChart
 from bot.listeners import register_listeners
 from bot.model_source import ModelSource
 from bot.notices import AdminNotice
 from bot.retraining import Retrainer, RetrainFn
 from bot.slack_client import make_client
 from bot.tagging import Tagger
+from bot.teaching import Teaching
 from bot.web import EVENTS_PATH
 from training.classifiers.base import TextClassifier
 from training.config import Settings
 from training.db import Database, connect
 from training.feedback import FeedbackStore
+from training.votes import VoteStore
 
 # Enough for gunicorn's 10 request threads to each have a listener thread waiting on ack().
 LISTENER_THREADS = 16
@@ -92,12 +95,28 @@ def services(
     """The collaborators listeners receive as keyword arguments."""
     feedback = FeedbackStore(db)
     models = ModelSource(settings, db, classifier, notify=AdminNotice(settings))
+    directory = UserDirectory()
+    admins = AdminCheck(settings.slack.admins, directory=directory)
+    tagger = Tagger(settings.slack, feedback, models)
+    votes = VoteStore(db)
+    teaching = Teaching(
+        teaching=settings.teaching,
+        feedback=feedback,
+        votes=votes,
+        tagger=tagger,
+        admins=admins,
+        teachers=TeacherCheck(settings.slack, settings.teaching, directory),
+        models=models,
+    )
     return {
         "settings": settings,
         "db": db,
         "feedback": feedback,
         "models": models,
-        "admins": AdminCheck(settings.slack.admins),
-        "tagger": Tagger(settings.slack, feedback, models),
+        "admins": admins,
+        "tagger": tagger,
         "retrainer": Retrainer(settings, db, retrain),
+        "votes": votes,
+        "teaching": teaching,
+        "home_chart": HomeChart(),
     }

@@ -10,10 +10,16 @@ from training.classifiers.base import Prediction, valid_text
 from training.feedback import WeeklyCounts
 from training.registry import ModelInfo
 from training.states import Label, ModelStatus
+from training.votes import Correction
 
 CORRECT_ACTION = "correct"  # action ids are correct_baseball, correct_hockey, correct_other
 RETRAIN_ACTION = "home_retrain"
+REJECT_ACTION = "home_reject"  # value: the correction's id
+REJECT_USER_ACTION = "home_reject_user"  # value: the person's user id
+# Corrections listed in App Home: two blocks each, within the view's 100.
+HOME_CORRECTIONS = 20
 CHOICES = ((Label.baseball, "Baseball"), (Label.hockey, "Hockey"), (Label.other, "Neither"))
+CHOICE_LABELS = frozenset(label for label, _ in CHOICES)
 # Block Kit's limit on a button value, counted as Slack receives it: inside the
 # request's JSON, where every non-ASCII character is a six-character \uXXXX escape
 # (two for an emoji) and a quote or backslash gains one.
@@ -28,8 +34,8 @@ HELP_TEXT = "\n".join(
         "• `/sport status`: the active model and the last training run",
         "• `/sport retrain`: train a new model from the latest examples (admins only)",
         "• `/sport help`: this message",
-        "Correct a wrong answer with its buttons, or react to a tagged message with the "
-        "other sport's emoji: sportbot learns from it at the next retraining.",
+        "Teach it with an answer's buttons, or react to any message with a sport's emoji "
+        "(or :x: by default when a tag is wrong): sportbot learns at the next retraining.",
     ]
 )
 
@@ -102,10 +108,18 @@ def correction_value(text: str, channel: str | None, ts: str | None) -> str:
     return value(low)
 
 
-def parse_correction(value: str) -> tuple[str, str | None, str | None]:
-    """(text, channel, ts) from a correction button's value."""
-    data = json.loads(value)
-    return data["t"], data.get("c"), data.get("s")
+def parse_correction(value: str) -> tuple[str, str | None, str | None] | None:
+    """(text, channel, ts) from a correction button's value; None when it is not one."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("t"), str):
+        return None
+    fields = (data.get("c"), data.get("s"))
+    if not all(field is None or isinstance(field, str) for field in fields):
+        return None
+    return data["t"], fields[0], fields[1]
 
 
 def thanks_text(label: str) -> str:
@@ -164,9 +178,15 @@ def _bar(value: float, width: int) -> str:
 
 
 def home_view(
-    *, info: ModelInfo | None, runs: Sequence[Any], counts: WeeklyCounts, is_admin: bool
+    *,
+    info: ModelInfo | None,
+    runs: Sequence[Any],
+    counts: WeeklyCounts,
+    is_admin: bool,
+    chart_file: str | None = None,
+    corrections: Sequence[Correction] = (),
 ) -> dict[str, Any]:
-    """The App Home tab."""
+    """The App Home tab; admins also get Retrain and the recent corrections."""
     view_blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "sportbot"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": model_line(info)}},
@@ -180,7 +200,7 @@ def home_view(
         },
         {"type": "divider"},
         {"type": "section", "text": {"type": "mrkdwn", "text": "*Accuracy of recent runs*"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": accuracy_chart(runs)}},
+        chart_block(chart_file, runs),
     ]
     if is_admin:
         view_blocks.append(
@@ -196,7 +216,73 @@ def home_view(
                 ],
             }
         )
+        view_blocks += corrections_blocks(corrections[:HOME_CORRECTIONS])
     return {"type": "home", "blocks": view_blocks}
+
+
+def chart_block(file_id: str | None, runs: Sequence[Any]) -> dict[str, Any]:
+    """The uploaded accuracy chart; the text chart only when the upload failed."""
+    if file_id is None:
+        return {"type": "section", "text": {"type": "mrkdwn", "text": accuracy_chart(runs)}}
+    latest = next((run for run in runs if run.accuracy is not None), None)
+    alt = f"Accuracy of the last {len(runs)} runs" + (
+        f", latest {latest.accuracy:.1%}" if latest else ""
+    )
+    return {"type": "image", "slack_file": {"id": file_id}, "alt_text": alt}
+
+
+def corrections_blocks(corrections: Sequence[Correction]) -> list[dict[str, Any]]:
+    """Recent corrections, each with Reject and Reject all of this person's."""
+    result: list[dict[str, Any]] = [
+        {"type": "divider"},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Recent corrections*"}},
+    ]
+    if not corrections:
+        result.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "_None yet._"}]})
+    for item in corrections:
+        result += correction_blocks(item)
+    return result
+
+
+def correction_blocks(item: Correction) -> list[dict[str, Any]]:
+    text = valid_text(item.text)
+    quoted = text if len(text) <= MAX_QUOTED_CHARS else text[: MAX_QUOTED_CHARS - 1] + "…"
+    who = f"<@{item.user}>" if item.user and item.user.isalnum() else "someone"
+    line = (
+        f"*{escape_mrkdwn(item.label)}* by {who}{' (admin)' if item.is_admin else ''}, "
+        f"{_when(item.created_at)}, {escape_mrkdwn(item.state)}"
+    )
+    section = {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": line + "\n" + quote_mrkdwn(quoted)},
+    }
+    if item.state != "accepted" or not item.user:
+        return [section]
+    buttons = [
+        {
+            "type": "button",
+            "action_id": REJECT_ACTION,
+            "text": {"type": "plain_text", "text": "Reject"},
+            "value": str(item.id),
+        },
+        {
+            "type": "button",
+            "action_id": REJECT_USER_ACTION,
+            "style": "danger",
+            "text": {"type": "plain_text", "text": "Reject all of theirs"},
+            "value": item.user,
+        },
+    ]
+    return [section, {"type": "actions", "block_id": f"review_{item.id}", "elements": buttons}]
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Slack's three control characters escaped: no mention, link or command slips in."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quote_mrkdwn(text: str) -> str:
+    return "\n".join("> " + line for line in escape_mrkdwn(text).splitlines() or [""])
 
 
 def _when(moment: Any) -> str:

@@ -47,6 +47,7 @@ from training.classifiers.base import SPORT_LABELS, valid_text
 from training.config import SlackSettings
 from training.errors import DatabaseUnavailableError, NoModelError, SportbotError
 from training.feedback import (
+    CORRECTED,
     FAILED,
     PENDING,
     QUEUED,
@@ -461,11 +462,30 @@ class Tagger:
         )
         if before is None:
             return False
-        if before.reaction and before.reaction != new:
-            remove_reaction(client, channel, ts, before.reaction)
-        if new and new != before.reaction:
-            add_reaction(client, channel, ts, new)
+        self._swap_reaction(client, channel, ts, before.reaction, new)
         return True
+
+    def restore_tag(self, client: WebClient, *, channel: str, ts: str) -> bool:
+        """Put the model's own tag back once nobody's label stands for the message
+        (withdrawn, rejected, or a tie); False when it was not corrected."""
+        tag = self.feedback.tag_for(channel, ts)
+        if tag is None or tag.status != CORRECTED:
+            return False
+        own = self._reaction(tag.label or "", tag.confidence or 0.0)
+        self.feedback.uncorrect_tag(
+            channel=channel, ts=ts, status=TAGGED if own else SKIPPED, reaction=own
+        )
+        self._swap_reaction(client, channel, ts, tag.reaction, own)
+        return True
+
+    @staticmethod
+    def _swap_reaction(
+        client: WebClient, channel: str, ts: str, old: str | None, new: str | None
+    ) -> None:
+        if old and old != new:
+            remove_reaction(client, channel, ts, old)
+        if new and new != old:
+            add_reaction(client, channel, ts, new)
 
 
 def _reason(error: Exception) -> str:

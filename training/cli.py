@@ -20,6 +20,7 @@ from rich.markup import escape
 from training import prepare as prep
 from training.config import Settings
 from training.errors import SportbotError
+from training.examples_cli import examples_app
 from training.states import OPENAI_BACKENDS, Backend, ModelStatus
 
 app = typer.Typer(help="sportbot: tell baseball from hockey.", no_args_is_help=True)
@@ -553,6 +554,8 @@ def _resolve_model(registry, given: str) -> str:
 
 
 # ---------------------------------------------------------------- runs and the scheduler
+
+app.add_typer(examples_app, name="examples")
 
 runs_app = typer.Typer(help="Training runs: list, cancel, resume.", invoke_without_command=True)
 app.add_typer(runs_app, name="runs")

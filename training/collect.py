@@ -2,23 +2,32 @@
 
 The 20 Newsgroups baseball/hockey training posts (as the walkthrough's
 ``sport2.jsonl``), the other 18 newsgroups' posts as ``other`` when the label
-set has it, and every example people labelled in Slack since the start.
-The result is a prompt/completion frame, ready for the preparation tool.
+set has it: a prompt/completion frame, ready for the preparation tool. And
+what people taught in Slack (``training.teaching``: one label per message,
+weighted), kept apart: it is trained on, never held out, with its weights in a
+``weights.jsonl`` beside the prepared files for the local model.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import func, select
 
 from training.classifiers.base import LABELS
 from training.classifiers.local import seed_examples
+from training.config import TeachingSettings
 from training.data import OTHER_GROUPS, OTHER_LABEL, Source, load_newsgroups, sport_prompts
 from training.db import Database
 from training.schema import Example
+from training.teaching import Taught, taught
+from training.votes import VoteStore
+
+WEIGHTS_FILE = "weights.jsonl"
 
 
 @dataclass(frozen=True)
@@ -31,10 +40,20 @@ class Collected:
     # Hand-written seed lines: curated knowledge (present-day teams, chatter), always
     # trained on and never held out, so validation measures real posts and feedback.
     seed: pd.DataFrame = field(default_factory=lambda: _empty())
+    # What people taught in Slack: prompt, completion, weight (training only).
+    corrections: pd.DataFrame = field(default_factory=lambda: _empty_weighted())
+
+    def training_only(self) -> pd.DataFrame:
+        """The rows added to the training set only: the seed, then the corrections."""
+        return pd.concat([self.seed, self.corrections[["prompt", "completion"]]], ignore_index=True)
 
 
 def collect(
-    source: Source, db: Database | None = None, *, labels: Sequence[str] = LABELS
+    source: Source,
+    db: Database | None = None,
+    *,
+    labels: Sequence[str] = LABELS,
+    teaching: TeachingSettings | None = None,
 ) -> Collected:
     """All training examples for ``labels``: newsgroup posts plus Slack feedback."""
     parts = [sport_prompts("train", source=source)]
@@ -43,13 +62,19 @@ def collect(
         parts.append(
             pd.DataFrame({"prompt": others["text"].str.strip(), "completion": OTHER_LABEL})
         )
-    feedback, upto = slack_examples(db, labels) if db is not None else (_empty(), 0)
-    parts.append(feedback)
+    corrections, upto = (
+        slack_examples(db, labels, teaching or TeachingSettings())
+        if db is not None
+        else (_empty_weighted(), 0)
+    )
     frame = pd.concat(parts, ignore_index=True)
     frame = frame[frame["prompt"].str.strip().astype(bool)].reset_index(drop=True)
     seed = seed_frame(labels)
-    counts = {str(k): int(v) for k, v in frame["completion"].value_counts().items()}
-    return Collected(frame=frame, examples_upto=upto, counts=counts, seed=seed)
+    every = pd.concat([frame["completion"], corrections["completion"]])
+    counts = {str(k): int(v) for k, v in every.value_counts().items()}
+    return Collected(
+        frame=frame, examples_upto=upto, counts=counts, seed=seed, corrections=corrections
+    )
 
 
 def seed_frame(labels: Sequence[str]) -> pd.DataFrame:
@@ -59,21 +84,68 @@ def seed_frame(labels: Sequence[str]) -> pd.DataFrame:
     return frame[frame["completion"].isin(labels)]
 
 
-def slack_examples(db: Database, labels: Sequence[str]) -> tuple[pd.DataFrame, int]:
-    """People's labelled examples with a label in ``labels``, and the newest example id."""
-    with db.session() as session:
-        rows = session.execute(
-            select(Example.id, Example.text, Example.label).order_by(Example.id)
-        ).all()
-    kept = [(text, label) for _, text, label in rows if label in labels and text.strip()]
-    frame = pd.DataFrame(kept, columns=["prompt", "completion"]) if kept else _empty()
-    return frame, max((row.id for row in rows), default=0)
+def slack_examples(
+    db: Database, labels: Sequence[str], teaching: TeachingSettings
+) -> tuple[pd.DataFrame, int]:
+    """What people taught with a label in ``labels`` (one row per message, with its
+    weight), and the newest example id."""
+    rows = [(item.text, item.label, item.weight) for item in taught_examples(db, labels, teaching)]
+    frame = (
+        pd.DataFrame(rows, columns=["prompt", "completion", "weight"])
+        if rows
+        else _empty_weighted()
+    )
+    return frame, newest_example_id(db)
+
+
+def taught_examples(
+    db: Database, labels: Sequence[str], teaching: TeachingSettings
+) -> list[Taught]:
+    """What people taught that a run trains on: one per message, with a text and a weight."""
+    items = taught(VoteStore(db).accepted(), teaching, labels=labels)
+    return [item for item in items if item.text.strip() and item.weight > 0]
+
+
+def write_weights(folder: Path, corrections: pd.DataFrame) -> Path:
+    """The corrections' weights beside a run's prepared files (the local model reads them)."""
+    path = Path(folder) / WEIGHTS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for prompt, completion, weight in corrections[["prompt", "completion", "weight"]].values:
+            row = {"text": prompt, "label": completion, "weight": float(weight)}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+def corrected_examples(folder: Path) -> pd.DataFrame:
+    """The corrections a run trained on (``text``, ``label``), from its weights file."""
+    path = Path(folder) / WEIGHTS_FILE
+    rows = []
+    if path.is_file():
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return pd.DataFrame([(row["text"], row["label"]) for row in rows], columns=["text", "label"])
+
+
+def sample_weights(folder: Path, texts: Sequence[str], labels: Sequence[str]) -> list[float]:
+    """Each training example's weight: a correction's from ``weights.jsonl``, else 1."""
+    path = Path(folder) / WEIGHTS_FILE
+    weights: dict[tuple[str, str], float] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                weights[(row["text"], row["label"])] = float(row["weight"])
+    return [weights.get((text, label), 1.0) for text, label in zip(texts, labels, strict=True)]
 
 
 def newest_example_id(db: Database) -> int:
     """The id of the newest labelled example (0 when there is none)."""
     with db.session() as session:
         return int(session.scalar(select(func.max(Example.id))) or 0)
+
+
+def _empty_weighted() -> pd.DataFrame:
+    return _empty().assign(weight=pd.Series(dtype=float))
 
 
 def _empty() -> pd.DataFrame:

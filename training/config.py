@@ -168,6 +168,31 @@ class PromptSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TeachingSettings:
+    """Who may teach sportbot in Slack, and how much their corrections weigh
+    (docs/learning-loop.md)."""
+
+    # The reaction that says "not sports" on a wrongly tagged message.
+    emoji_not_sport: str = "x"
+    # Slack Connect users from other organisations may teach too.
+    external_teachers: bool = False
+    # Per person, in correction-weights: their corrections of one day together weigh
+    # at most this many corrections, all of them at most ``cap_total``.
+    cap_day: float = 10.0
+    cap_total: float = 30.0
+    # An admin's vote counts as this many people's (and is never capped).
+    admin_vote_weight: float = 3.0
+    # A correction weighs this many training examples (benchmarks/learning_loop.py).
+    correction_weight: float = 8.0
+    # A label contradicting a model answer at least this sure (a sport) is trained on
+    # only once a second person or an admin agrees.
+    sure_confidence: float = 0.8
+    # The clock process also retrains once this many new accepted corrections arrived
+    # since the last successful run (looked at every few minutes); 0: only on schedule.
+    retrain_after: int = 25
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """All of sportbot's configuration."""
 
@@ -178,6 +203,7 @@ class Settings:
     slack: SlackSettings = field(default_factory=SlackSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
     prompt: PromptSettings = field(default_factory=PromptSettings)
+    teaching: TeachingSettings = field(default_factory=TeachingSettings)
 
     @property
     def db_url(self) -> str:
@@ -258,6 +284,7 @@ class Settings:
                 backend=env.optional_choice("SPORTBOT_BACKEND", BACKENDS),
             ),
             prompt=_prompt_settings(env),
+            teaching=_teaching(env),
         )
 
 
@@ -273,6 +300,28 @@ def _prompt_settings(env: _Env) -> PromptSettings:
             **DEFAULT_PROMPT_PRICES,
             **env.token_prices("SPORTBOT_PROMPT_PRICE_PER_MTOK", model),
         },
+    )
+
+
+def _teaching(env: _Env) -> TeachingSettings:
+    defaults = TeachingSettings()
+    return TeachingSettings(
+        emoji_not_sport=env.str("SPORTBOT_EMOJI_NOT_SPORT") or defaults.emoji_not_sport,
+        external_teachers=env.bool("SPORTBOT_EXTERNAL_TEACHERS", False),
+        cap_day=env.float("SPORTBOT_TEACH_CAP_DAY", defaults.cap_day, minimum=0.0),
+        cap_total=env.float("SPORTBOT_TEACH_CAP_TOTAL", defaults.cap_total, minimum=0.0),
+        admin_vote_weight=env.float(
+            "SPORTBOT_ADMIN_VOTE_WEIGHT", defaults.admin_vote_weight, minimum=1.0
+        ),
+        correction_weight=env.float(
+            "SPORTBOT_CORRECTION_WEIGHT", defaults.correction_weight, minimum=0.0
+        ),
+        retrain_after=env.int(
+            "SPORTBOT_RETRAIN_AFTER_CORRECTIONS", defaults.retrain_after, minimum=0
+        ),
+        sure_confidence=env.float(
+            "SPORTBOT_TEACH_SURE_CONFIDENCE", defaults.sure_confidence, minimum=0.0, maximum=1.01
+        ),
     )
 
 
@@ -310,6 +359,14 @@ class _Env:
 
     def optional_choice(self, name: str, allowed: tuple[str, ...]) -> str | None:
         return self.choice(name, "", allowed) if self.str(name) else None
+
+    def bool(self, name: str, default: bool) -> bool:
+        raw = (self.str(name) or "").lower()
+        if not raw:
+            return default
+        if raw not in {"true", "false", "1", "0", "yes", "no"}:
+            raise ConfigError(f"{name} must be true or false, got {raw!r}.")
+        return raw in {"true", "1", "yes"}
 
     def set(self, name: str) -> frozenset[str]:
         value = self.str(name) or ""

@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 
 from training.db import Database
 from training.schema import Example, SlackEvent, Tag, utcnow
+from training.teaching import source_key
 
 TAGGED = "tagged"  # sportbot reacted with the label's emoji
 CORRECTED = "corrected"  # a person fixed the label
@@ -204,6 +205,14 @@ class FeedbackStore:
             row.status = CORRECTED
             return before
 
+    def uncorrect_tag(self, *, channel: str, ts: str, status: str, reaction: str | None) -> None:
+        """Back to the model's own tag: nobody's label stands for the message any more."""
+        with self.db.session() as session:
+            row = self._tag(session, channel, ts)
+            if row is not None:
+                row.corrected_label = row.corrected_by = row.corrected_at = None
+                row.status, row.reaction = status, reaction
+
     def record_example(
         self,
         *,
@@ -214,7 +223,8 @@ class FeedbackStore:
         ts: str | None,
         source: str,
     ) -> int:
-        """Store a labelled example for the next retraining; its id."""
+        """Store a labelled example for the next retraining, unchecked (the CLI, tests);
+        its id. Slack's labels go through ``training.votes.VoteStore.cast``."""
         with self.db.session() as session:
             row = Example(
                 text=text,
@@ -223,6 +233,7 @@ class FeedbackStore:
                 channel_id=channel,
                 message_ts=ts,
                 source=source,
+                source_key=source_key(channel if ts else None, ts, text),
             )
             session.add(row)
             session.flush()

@@ -30,6 +30,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from slack_sdk import WebClient
 
@@ -39,7 +40,13 @@ from training import report as reporting
 from training.classifiers import local, scoring
 from training.classifiers.base import TextClassifier
 from training.classifiers.prompted import BACKEND as PROMPT_BACKEND
-from training.collect import Collected, collect
+from training.collect import (
+    Collected,
+    collect,
+    corrected_examples,
+    sample_weights,
+    write_weights,
+)
 from training.config import BACKENDS, DEFAULT_SEPARATOR, Settings
 from training.data import Source
 from training.db import Database
@@ -190,7 +197,7 @@ class Context:
 def default_collector(settings: Settings, data: Path | None = None) -> Collector:
     """Collect from the 20 Newsgroups archive (``data``, SPORTBOT_20NEWS or sklearn) + Slack."""
     source = Source(data or settings.twenty_news, settings.cache_dir)
-    return lambda db: collect(source, db)
+    return lambda db: collect(source, db, teaching=settings.teaching)
 
 
 def context(
@@ -345,9 +352,10 @@ def prepare_stage(ctx: Context, run: RunInfo) -> RunInfo:
     # local model's files, so every backend is judged on the same held-out examples.
     model = run.base_model if run.backend == Backend.openai else "babbage-002"
     prepared = prep.prepare(collected.frame, model=model)
-    prepared = prep.with_training_only(prepared, collected.seed)
+    prepared = prep.with_training_only(prepared, collected.training_only())
     folder = run_folder(ctx, run)
     train_path, valid_path = prep.write_prepared(prepared, folder / "examples.jsonl")
+    write_weights(folder, collected.corrections)
     return ctx.runs.update(
         run.id,
         train_path=str(train_path),
@@ -503,7 +511,9 @@ def fit_local(ctx: Context, run: RunInfo) -> Candidate:
     ctx.runs.update(run.id, status=RunStatus.training)
     train = prep.read_prepared(Path(run.train_path))
     ctx.say(f"Training the local model on {len(train)} examples…")
-    model = local.LocalModel().fit(train["text"].tolist(), train["label"].tolist())
+    texts, labels = train["text"].tolist(), train["label"].tolist()
+    weights = sample_weights(Path(run.train_path).parent, texts, labels)
+    model = local.LocalModel().fit(texts, labels, sample_weight=weights)
 
     def artifact() -> dict[str, Any]:  # written only when the model is new
         path = local.save(model, ctx.settings.models_dir)
@@ -577,6 +587,7 @@ def judge_and_finish(
     metrics = evaluate(candidate.classifier, valid["text"].tolist(), valid["label"].tolist())
     metrics |= candidate.extra_metrics
     active = active_metrics(ctx.settings, current, valid)
+    corrections = corrections_before_after(ctx, run, candidate, current)
     known = set(current.labels) if current is not None and active is not None else set()
     decision = decide(
         metrics,
@@ -626,6 +637,7 @@ def judge_and_finish(
         active=active,
         promoted=promoted,
         reason=decision.reason,
+        corrections=corrections,
     )
     publish(ctx, run, report)
     return Outcome(run=run, model=info, report=report, folder=run_folder(ctx, run))
@@ -649,6 +661,26 @@ def held_out(ctx: Context, run: RunInfo, active: ModelInfo | None) -> pd.DataFra
     if others and run.train_path and run.train_path != run.valid_path:
         trained_on = prep.read_prepared(Path(run.train_path))["text"].tolist()
     return comparison_set(own, others, trained_on=trained_on)
+
+
+def corrections_before_after(
+    ctx: Context, run: RunInfo, candidate: Candidate, active: ModelInfo | None
+) -> dict[str, Any] | None:
+    """Accuracy on the corrected messages the run trained on: the active model's
+    (before) and the candidate's (after); None when the run had no corrections."""
+    corrected = corrected_examples(Path(run.train_path).parent)
+    if corrected.empty:
+        return None
+    texts, labels = corrected["text"].tolist(), corrected["label"].to_numpy()
+    before = None
+    if active is not None:
+        try:
+            model = load_classifier(active, ctx.settings)
+            before = float(np.mean(np.asarray(model.predict(texts)) == labels))
+        except (ModelFileError, NoModelError) as error:
+            log.warning("Cannot load the active model %s to compare: %s", active.id, error)
+    after = float(np.mean(np.asarray(candidate.classifier.predict(texts)) == labels))
+    return {"n": len(texts), "before": before, "after": after}
 
 
 def active_metrics(

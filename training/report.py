@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ def build(
     promoted: bool | None = None,
     reason: str | None = None,
     error: str | None = None,
+    corrections: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything a person wants to know about a finished run, as JSON-ready data."""
     return {
@@ -57,6 +59,8 @@ def build(
         "promoted": promoted,
         "reason": reason,
         "error": error,
+        # Accuracy on the corrected messages trained on: {"n", "before", "after"}.
+        "corrections": corrections,
     }
 
 
@@ -76,6 +80,8 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         lines.append(f"Duration: {_duration(report['duration_s'])}")
     lines.extend(metric_lines(report.get("candidate"), report.get("active")))
     lines.extend(prompt_lines(report.get("candidate")))
+    if report.get("corrections"):
+        lines.append(corrections_line(report["corrections"]))
     if report.get("error"):
         lines.append(f"Error: {report['error']}")
     if report.get("promoted") is not None:
@@ -105,6 +111,16 @@ def metric_lines(candidate: dict | None, active: dict | None) -> list[str]:
     return lines
 
 
+def corrections_line(corrections: dict[str, Any]) -> str:
+    """What people's corrections changed: accuracy on those messages before and after."""
+    before = corrections.get("before")
+    shown = f"{before:.0%}" if isinstance(before, int | float) else "-"
+    return (
+        f"Corrected messages ({corrections['n']}): {shown} right before, "
+        f"{corrections['after']:.0%} after"
+    )
+
+
 def blocks(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Block Kit for the final message."""
     ok = report["status"] == RunStatus.succeeded
@@ -129,6 +145,8 @@ def blocks(report: dict[str, Any]) -> list[dict[str, Any]]:
     prompt = prompt_lines(report.get("candidate"))
     if prompt:
         result.append(_text_block("\n".join(prompt)))
+    if report.get("corrections"):
+        result.append(_text_block(corrections_line(report["corrections"])))
     if report.get("error"):
         result.append(_text_block(f"*Error:* {report['error']}"))
     if report.get("promoted") is not None:
@@ -218,6 +236,25 @@ def confusion_chart(metrics: dict[str, Any] | None, path: Path) -> Path | None:
         for j, value in enumerate(row):
             axis.text(j, i, str(value), ha="center", va="center")
     axis.set_title("confusion matrix")
+    return _save(plt, figure, path)
+
+
+def accuracy_chart(runs: Sequence[Any], path: Path) -> Path | None:
+    """Validation accuracy of the finished runs, oldest first (App Home shows it)."""
+    rows = [run for run in reversed(runs) if getattr(run, "accuracy", None) is not None]
+    if not rows:
+        return None
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(6, 2.6))
+    names = [f"#{run.id}" for run in rows]
+    values = [run.accuracy for run in rows]
+    axis.plot(names, values, marker="o")
+    for name, value in zip(names, values, strict=True):
+        axis.annotate(f"{value:.1%}", (name, value), textcoords="offset points", xytext=(0, 6))
+    low = min(values)
+    axis.set_ylim(max(0.0, low - 0.05), 1.0)
+    axis.set_ylabel("validation accuracy")
+    axis.set_title("accuracy of recent training runs")
     return _save(plt, figure, path)
 
 

@@ -25,6 +25,9 @@ from training.states import Backend, RunStatus
 
 log = logging.getLogger(__name__)
 JOB_ID = "sportbot-retrain"
+CORRECTIONS_JOB_ID = "sportbot-retrain-on-corrections"
+# How often the clock process counts new corrections (SPORTBOT_RETRAIN_AFTER_CORRECTIONS).
+CORRECTIONS_LOOK_SECONDS = 300
 MISFIRE_GRACE_SECONDS = 6 * 3600
 # Backends OpenAI refused in this process, with the refusal: not asked again per tick.
 _refused: dict[str, str] = {}
@@ -37,6 +40,41 @@ def has_new_examples(db: Database) -> bool:
 
     last = RunStore(db).last_succeeded()
     return newest_example_id(db) > (last.examples_upto if last else 0)
+
+
+def new_corrections(db: Database) -> int:
+    """Accepted labels from Slack newer than what the last successful run learned."""
+    from sqlalchemy import func, select
+
+    from training.runs import RunStore
+    from training.schema import Example
+    from training.teaching import ACCEPTED
+
+    last = RunStore(db).last_succeeded()
+    upto = last.examples_upto if last else 0
+    with db.session() as session:
+        query = select(func.count()).where(Example.state == ACCEPTED, Example.id > upto)
+        return int(session.scalar(query.select_from(Example)) or 0)
+
+
+def corrections_pay(settings: Settings, db: Database) -> bool:
+    """Enough new corrections arrived for a run between the scheduled ones."""
+    wanted = settings.teaching.retrain_after
+    return wanted > 0 and new_corrections(db) >= wanted
+
+
+def retrain_on_corrections() -> None:
+    """The clock's frequent job: a run once enough new corrections arrived."""
+    from training.db import connect
+
+    settings = Settings.from_env()
+    try:
+        db = connect(settings)
+        if corrections_pay(settings, db):
+            log.info("Retraining: %d new corrections arrived.", new_corrections(db))
+            retrain_if_needed(settings, db)
+    except SportbotError as error:  # logged, the clock goes on
+        log.error("Retraining on corrections failed: %s", error)
 
 
 def scheduled_backend(settings: Settings) -> str | None:
@@ -158,6 +196,16 @@ def build_scheduler(settings: Settings, *, force: bool = False, blocking: bool =
         misfire_grace_time=MISFIRE_GRACE_SECONDS,
         max_instances=1,
     )
+    if settings.teaching.retrain_after > 0:
+        scheduler.add_job(
+            retrain_on_corrections,
+            "interval",
+            seconds=CORRECTIONS_LOOK_SECONDS,
+            id=CORRECTIONS_JOB_ID,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
     return scheduler
 
 

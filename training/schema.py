@@ -121,7 +121,13 @@ class Lock(Base):
 
 
 class Example(Base):
-    """A labelled example a person gave in Slack; feeds the next retraining."""
+    """One person's label for one message (or ``/sport`` text): a vote.
+
+    Rows are never deleted. A person's newest vote on a key is ``accepted``; the
+    ones it replaced are ``superseded``; ``withdrawn`` (their reaction removed) and
+    ``rejected`` (by an admin) stay too. Training reads the accepted ones,
+    resolved per key (``training.teaching``).
+    """
 
     __tablename__ = "examples"
 
@@ -133,6 +139,17 @@ class Example(Base):
     message_ts: Mapped[str | None] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(String(20))  # button | reaction | shortcut | cli
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # What was labelled: "msg:<channel>:<ts>" or "text:<sha256 of the normalised text>".
+    source_key: Mapped[str | None] = mapped_column(String(300), index=True)
+    state: Mapped[str] = mapped_column(String(20), default="accepted", index=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the model said when the person labelled it: contradicting a sure answer
+    # needs a second voice (training.teaching).
+    model_label: Mapped[str | None] = mapped_column(String(20))
+    model_confidence: Mapped[float | None] = mapped_column(Float)
+    # Who rejected it (an admin's id, or "cli"), and when its state last changed.
+    decided_by: Mapped[str | None] = mapped_column(String(50))
+    decided_at: Mapped[datetime | None]
 
 
 class Tag(Base):

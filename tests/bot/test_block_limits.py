@@ -102,3 +102,45 @@ def test_correction_values_fit_encoded_and_keep_as_much_text_as_fits(text):
     assert whole.startswith(kept)
     if kept != whole:  # cut only where one more character (12 encoded, at most) might not fit
         assert encoded_length(value) > 2000 - 12
+
+
+@given(text=_texts, label=st.text(max_size=30))
+@settings(max_examples=25, deadline=None)
+def test_the_admins_home_view_with_its_most_corrections_is_valid(text: str, label: str) -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from tests.standins.block_kit import view_errors
+    from training.feedback import WeeklyCounts
+    from training.votes import Correction
+
+    corrections = [
+        Correction(
+            id=n,
+            key=f"msg:C1:{n}.1",
+            text=text,
+            label=label or "hockey",
+            user="UBOB",
+            is_admin=n % 2 == 0,
+            channel="C1",
+            ts=f"{n}.1",
+            source="reaction",
+            state="accepted",
+            created_at=datetime(2026, 12, 1, tzinfo=UTC),
+            decided_by=None,
+        )
+        for n in range(blocks.HOME_CORRECTIONS + 5)
+    ]
+    runs = [SimpleNamespace(id=n, accuracy=0.9) for n in range(10)]
+
+    view = blocks.home_view(
+        info=None,
+        runs=runs,
+        counts=WeeklyCounts(1, 2, 3),
+        is_admin=True,
+        chart_file="F0001",
+        corrections=corrections,
+    )
+
+    assert view_errors(view) == []
+    assert "<!" not in str(view).replace("<@UBOB>", "")  # no mention slips in from a text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -19,6 +20,11 @@ def _open_home(bot, user):
 def _home(slack_api):
     call = slack_api.wait_for("views.publish")[-1]
     return call.params["user_id"], str(call.params["view"])
+
+
+def _blocks(slack_api):
+    view = slack_api.wait_for("views.publish")[-1].params["view"]
+    return (json.loads(view) if isinstance(view, str) else view)["blocks"]
 
 
 def test_admin_sees_model_chart_counts_and_retrain(bot, slack_api, database):
@@ -42,11 +48,17 @@ def test_admin_sees_model_chart_counts_and_retrain(bot, slack_api, database):
     assert user == ADMIN
     assert "fake-1" in view
     assert "93.0%" in view
-    assert "#1 " in view
-    assert "81.0%" in view
-    assert "█" in view
     assert "1 messages tagged" in view
     assert "home_retrain" in view
+    # The chart is a PNG uploaded with files_upload_v2, shown by an image block.
+    [image] = [b for b in _blocks(slack_api) if b["type"] == "image"]
+    uploaded = slack_api.files[image["slack_file"]["id"]]
+    assert uploaded["bytes"].startswith(b"\x89PNG")
+    assert "█" not in view
+
+    _open_home(bot, ADMIN)  # the same runs: the chart is not uploaded again
+    slack_api.wait_for("views.publish", 2)
+    assert len(slack_api.calls_to("files.getUploadURLExternal")) == 1
 
 
 def test_non_admin_sees_no_retrain_button(bot, slack_api):

@@ -226,7 +226,10 @@ def test_socket_mode_answers_command_event_and_button_as_http_does(
     finally:
         http.close()
     store = FeedbackStore(connect(Settings(home=home)))
-    assert len(store.examples()) == 2  # one correction each way
+    # Both ways thanked; the same person's same label for the same text is stored once.
+    assert [(e.label, e.user_id, e.state) for e in store.examples()] == [
+        ("baseball", "UALICE", "accepted")
+    ]
 
 
 def test_socket_mode_survives_a_refused_connection_and_reconnects(

@@ -154,6 +154,7 @@ def test_manifest_declares_what_the_app_handles():
         "- message.channels",
         "- message.groups",
         "- reaction_added",
+        "- reaction_removed",
         "- app_home_opened",
         "- reactions:write",
         "- users:read",

@@ -131,6 +131,10 @@ class SlackStandIn:
         self._drops: dict[str, int] = {}
         # What apps.connections.open answers (tests.standins.socket_mode's ``url``).
         self.socket_mode_url: str | None = None
+        # files_upload_v2: ids issued by getUploadURLExternal, bytes uploaded, completed files.
+        self._file_ids = itertools.count(1)
+        self.issued_files: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
         self.server = _Server(self)
         self.server.daemon_threads = True
         # A short poll: shutdown() waits for it, once per test.
@@ -198,16 +202,39 @@ class SlackStandIn:
         with self._lock:
             self._limits[method] = (calls, per_seconds, collections.deque())
 
-    def set_user(self, user_id: str, *, is_admin: bool = False, is_owner: bool = False) -> None:
+    def set_user(
+        self,
+        user_id: str,
+        *,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        team: str = TEAM,
+        is_bot: bool = False,
+        is_app_user: bool = False,
+        deleted: bool = False,
+    ) -> None:
+        """A user users.info describes, with the fields Slack's user object always has.
+        ``team``: another organisation's id for a Slack Connect user; ``is_bot`` for
+        another app's bot user."""
         self.users[user_id] = {
             "id": user_id,
-            "team_id": TEAM,
+            "team_id": team,
             "name": user_id.lower(),
+            "deleted": deleted,
+            "real_name": user_id.title(),
+            "tz": "America/New_York",
             "is_admin": is_admin,
             "is_owner": is_owner,
             "is_primary_owner": False,
-            "is_bot": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": is_bot,
+            "is_app_user": is_app_user,
+            "updated": 1700000000,
+            "profile": {"real_name": user_id.title(), "display_name": user_id.lower()},
         }
+        if team != TEAM:
+            self.users[user_id]["is_stranger"] = True
 
     # -- reading what happened
 
@@ -295,13 +322,17 @@ class SlackStandIn:
             return "invalid_blocks"
         return None
 
-    @staticmethod
-    def blocks_errors(method: str, params: dict[str, Any]) -> list[str]:
+    def blocks_errors(self, method: str, params: dict[str, Any]) -> list[str]:
         """Block Kit violations in a call's payload (empty when it has none)."""
         if method in VIEW_METHODS:
-            return view_errors(params.get("view"))
+            view = params.get("view")
+            errors = view_errors(view)
+            if not errors:
+                view = json.loads(view) if isinstance(view, str) else view
+                errors = self.image_errors(view.get("blocks", []))
+            return errors
         if method in MESSAGE_METHODS | {"response_url"} and params.get("blocks") is not None:
-            return blocks_errors(params["blocks"])
+            return blocks_errors(params["blocks"]) or self.image_errors(params["blocks"])
         return []
 
     def answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -344,10 +375,64 @@ class SlackStandIn:
         if method == "conversations.info":
             return {"ok": True, "channel": {"id": channel, "name": "sports", "is_member": True}}
         if method == "files.getUploadURLExternal":
-            return {"ok": True, "upload_url": f"{self.base}/upload/F0001", "file_id": "F0001"}
+            return self._upload_url(params)
         if method == "files.completeUploadExternal":
-            return {"ok": True, "files": [{"id": "F0001", "title": params.get("files", "")}]}
+            return self._complete_upload(params)
         return {"ok": False, "error": "unknown_method"}
+
+    def _upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        length = str(params.get("length", ""))
+        if not params.get("filename") or not length.isdigit() or int(length) < 1:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._file_ids):04d}"
+        with self._lock:
+            self.issued_files[file_id] = {"filename": params["filename"], "bytes": None}
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def uploaded(self, file_id: str, data: bytes) -> None:
+        with self._lock:
+            if file_id in self.issued_files:
+                self.issued_files[file_id]["bytes"] = data
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            files = json.loads(params.get("files") or "")
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        done = []
+        with self._lock:
+            for item in files:
+                issued = self.issued_files.get(str(item.get("id")))
+                if issued is None or issued["bytes"] is None:
+                    return {"ok": False, "error": "file_not_found"}
+                record = {**issued, "id": item["id"], "title": item.get("title") or ""}
+                record["channel"] = params.get("channel_id") or params.get("channels")
+                self.files[item["id"]] = record
+                done.append({"id": item["id"], "title": record["title"]})
+        return {"ok": True, "files": done}
+
+    def image_errors(self, blocks: Any) -> list[str]:
+        """Image blocks showing a Slack file: it must be one uploaded and completed,
+        and an image Slack shows (png, jpeg or gif)."""
+        if isinstance(blocks, str):
+            try:
+                blocks = json.loads(blocks)
+            except ValueError:
+                return []
+        errors = []
+        for block in blocks if isinstance(blocks, list) else []:
+            file_id = isinstance(block, dict) and (block.get("slack_file") or {}).get("id")
+            if not file_id:
+                continue
+            with self._lock:
+                data = (self.files.get(file_id) or {}).get("bytes")
+            if data is None:
+                errors.append(f"image block: no uploaded file {file_id}")
+            elif not data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8")):
+                errors.append(f"image block: file {file_id} is not a png, jpeg or gif")
+        return errors
 
     def _react(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("channel") or not params.get("timestamp"):
@@ -400,6 +485,7 @@ def _handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
                 if standin._take_drop("upload"):
                     self.close_connection = True
                     return None
+                standin.uploaded(self.path.removeprefix("/upload/"), raw)
                 return self._send(200, b"OK - " + str(len(raw)).encode(), "text/plain")
             params = _params(raw, headers.get("content-type", ""))
             if self.path.startswith("/respond/"):

@@ -450,3 +450,48 @@ def test_real_messages_dev_split(trained: LocalModel) -> None:
     assert (label == truth).mean() >= 0.86
     assert (reacted & (label == truth))[sport].mean() >= 0.58
     assert reacted[~sport].mean() <= 0.02
+
+
+# ----- sample weights ------------------------------------------------------------
+
+
+def _with_new_name(weight: float) -> LocalModel:
+    """Synthetic data plus a name no other text has, in three hockey lines (weighing
+    ``weight``) and three baseball lines (weighing 1)."""
+    texts, labels = _synthetic()
+    lines = ["zorblatski again tonight", "what a zorblatski game", "zorblatski!!"]
+    texts += lines + lines
+    labels += ["hockey"] * 3 + ["baseball"] * 3
+    weights = [1.0] * (len(texts) - 6) + [weight] * 3 + [1.0] * 3
+    return LocalModel(**_SMALL, knowledge=False).fit(texts, labels, sample_weight=weights)
+
+
+@pytest.mark.unit
+def test_sample_weight_makes_weighted_examples_count_for_more() -> None:
+    even, heavy = _with_new_name(1.0), _with_new_name(20.0)
+    columns = [list(even.classes_).index(label) for label in ("hockey", "baseball")]
+
+    def lead_of_hockey(model: LocalModel) -> float:
+        hockey, baseball = model.predict_proba(["zorblatski"])[0][columns]
+        return float(hockey - baseball)
+
+    assert lead_of_hockey(heavy) > lead_of_hockey(even) + 0.3
+    assert heavy.classify("zorblatski").label == "hockey"
+    assert heavy.model_id != even.model_id  # other weights, another model
+
+
+@pytest.mark.unit
+def test_unit_sample_weights_are_the_unweighted_model() -> None:
+    texts, labels = _synthetic()
+    plain = LocalModel(**_SMALL, knowledge=False).fit(texts, labels)
+    ones = LocalModel(**_SMALL, knowledge=False).fit(texts, labels, sample_weight=[1] * len(texts))
+
+    assert ones.model_id == plain.model_id
+    np.testing.assert_allclose(ones.predict_proba(texts[:5]), plain.predict_proba(texts[:5]))
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("weights", [[1.0], [-1.0] * 90, [float("nan")] * 90])
+def test_sample_weight_must_be_one_finite_weight_per_text(weights) -> None:
+    with pytest.raises(ValueError, match="sample_weight"):
+        LocalModel(**_SMALL, knowledge=False).fit(*_synthetic(), sample_weight=weights)

@@ -332,6 +332,41 @@ def test_a_model_saved_before_scorer_files_gets_one_when_trained_again(settings,
 
 
 @pytest.mark.e2e
+def test_a_local_run_trains_on_weighted_corrections_and_reports_what_they_changed(
+    settings, database
+) -> None:
+    from pathlib import Path
+
+    from training import report as reporting
+
+    taught = ["zorblatski again tonight", "what a zorblatski game"]
+    corrections = pd.DataFrame({"prompt": taught, "completion": "hockey", "weight": 8.0})
+    frame = sports_frame(other=True)
+    first = train(settings, database, RunRequest(backend="local"), collector=collector(frame))
+
+    outcome = train(
+        settings,
+        database,
+        RunRequest(backend="local"),
+        collector=lambda db: Collected(
+            frame=frame, examples_upto=2, counts={}, corrections=corrections
+        ),
+    )
+
+    weights = (outcome.folder / "weights.jsonl").read_text().splitlines()
+    assert [json.loads(line)["weight"] for line in weights] == [8.0, 8.0]
+    trained = prep.read_prepared(Path(outcome.run.train_path))["text"].tolist()
+    held = prep.read_prepared(Path(outcome.run.valid_path))["text"].tolist()
+    assert set(taught) <= set(trained)  # always trained on, never held out
+    assert not set(taught) & set(held)
+    assert outcome.model.id != first.model.id
+    corrected = outcome.report["corrections"]
+    assert (corrected["n"], corrected["after"]) == (2, 1.0)
+    assert corrected["before"] is not None  # the first run's model, measured on them
+    assert "Corrected messages (2)" in "\n".join(reporting.summary_lines(outcome.report))
+
+
+@pytest.mark.e2e
 def test_train_local_keeps_its_signature(settings, database, tmp_path) -> None:
     from training import prepare as prep
 

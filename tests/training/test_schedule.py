@@ -79,7 +79,8 @@ def test_scheduler_job_is_stored_in_the_database_once(settings, database) -> Non
         scheduler.start(paused=True)
         jobs = scheduler.get_jobs()
         scheduler.shutdown(wait=False)
-    [job] = jobs
+    assert sorted(j.id for j in jobs) == sorted([schedule.JOB_ID, schedule.CORRECTIONS_JOB_ID])
+    [job] = [j for j in jobs if j.id == schedule.JOB_ID]
     assert job.id == schedule.JOB_ID
     assert job.func is schedule.scheduled_retrain
     assert job.coalesce is True
@@ -106,3 +107,33 @@ def test_scheduled_function_is_importable_by_reference() -> None:
     ref = obj_to_ref(schedule.scheduled_retrain)
     assert ref == "training.schedule:scheduled_retrain"
     assert ref_to_obj(ref) is schedule.scheduled_retrain
+
+
+@pytest.mark.unit
+def test_enough_new_corrections_make_a_run_pay(settings, database) -> None:
+    from training.config import TeachingSettings
+
+    every_three = settings.with_changes(teaching=TeachingSettings(retrain_after=3))
+    finished_run(database, upto=add_example(database))
+    add_example(database, "oppo taco", "baseball")
+    add_example(database, "bar down", "hockey")
+
+    assert schedule.new_corrections(database) == 2
+    assert not schedule.corrections_pay(every_three, database)
+    add_example(database, "tendy stood on his head", "hockey")
+    assert schedule.corrections_pay(every_three, database)
+    off = settings.with_changes(teaching=TeachingSettings(retrain_after=0))
+    assert not schedule.corrections_pay(off, database)
+
+
+@pytest.mark.unit
+def test_the_corrections_job_is_not_added_when_switched_off(settings, database) -> None:
+    from training.config import TeachingSettings
+
+    url = database.engine.url.render_as_string(hide_password=False)
+    off = settings.with_changes(database_url=url, teaching=TeachingSettings(retrain_after=0))
+    scheduler = schedule.build_scheduler(off, blocking=False)
+    scheduler.start(paused=True)
+    ids = [job.id for job in scheduler.get_jobs()]
+    scheduler.shutdown(wait=False)
+    assert ids == [schedule.JOB_ID]

@@ -161,8 +161,16 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
 
     # ----- scikit-learn estimator contract ---------------------------------
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> LocalModel:
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        sample_weight: Sequence[float] | None = None,
+    ) -> LocalModel:
         """Fit on raw texts and their labels; records a hash of the data in ``metadata_``.
+
+        ``sample_weight`` (one per text, default 1) multiplies each example's weight in
+        every stage that learns from it (not the word weights, which count documents).
 
         With ``knowledge`` on, the short messages made from sportbot's lists of names
         and terms (``training.knowledge``) are added to what the short-text stages
@@ -172,9 +180,12 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         labels = [str(label) for label in labels]
         if len(texts) != len(labels):
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels.")
+        weights = _given_weights(sample_weight, len(texts))
         self.classes_ = np.unique(labels)
         known_texts, known_labels = self._knowledge()
-        data = _Examples.of(texts + known_texts, labels + known_labels, len(texts), self)
+        data = _Examples.of(
+            texts + known_texts, labels + known_labels, len(texts), self, weights=weights
+        )
         self.pipeline_ = self._build_pipeline()
         # Hashing is stateless: hash once; word weights (idf) from the given texts only.
         hashed = self.pipeline_.named_steps["features"].fit_transform(data.prepared)
@@ -189,7 +200,9 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "sklearn_version": sklearn.__version__,
             # The lists are part of what the model learned: other lists, other model.
-            "data_sha256": data_sha256(texts, labels, known_texts, known_labels),
+            "data_sha256": data_sha256(
+                texts, labels, known_texts, known_labels, weights=_unless_even(weights)
+            ),
             "n_examples": len(texts),
             "n_knowledge_examples": len(known_texts),
             "labels": [str(label) for label in self.classes_],
@@ -248,7 +261,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         sport = (data.y != OTHER).astype(int)
         # Short texts are what the bot classifies; weight them up so 10,000 long
         # posts do not drown them.
-        weights = np.where(data.short, self.short_weight, 1.0)
+        weights = np.where(data.short, self.short_weight, 1.0) * data.weight
         self.sport_model_ = self._linear(self.alpha, "balanced").fit(
             features, sport, sample_weight=weights
         )
@@ -303,7 +316,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         sport = data.y != OTHER
         given = np.flatnonzero(sport & ~data.known)
         self.kind_model_ = NBLogisticRegression(C=self.kind_C, alpha=self.nb_alpha).fit(
-            features[given], data.y[given]
+            features[given], data.y[given], sample_weight=_unless_even(data.weight[given])
         )
         rows = np.flatnonzero(sport)
         self.short_kind_model_ = NBLogisticRegression(
@@ -311,7 +324,7 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         ).fit(
             features[rows],
             data.y[rows],
-            sample_weight=np.where(data.short[rows], self.short_weight, 1.0),
+            sample_weight=np.where(data.short[rows], self.short_weight, 1.0) * data.weight[rows],
         )
 
     def _fit_embedding_stage(self, data: _Examples) -> None:
@@ -328,7 +341,11 @@ class LocalModel(TextClassifier, ClassifierMixin, BaseEstimator):
         vectors = embedding.TokenEmbeddings.shared().embed(opening)
         model = LogisticRegression(
             C=self.embedding_C, class_weight="balanced", max_iter=EMBEDDING_MAX_ITER
-        ).fit(vectors, data.y, sample_weight=np.where(data.short, self.short_weight, 1.0))
+        ).fit(
+            vectors,
+            data.y,
+            sample_weight=np.where(data.short, self.short_weight, 1.0) * data.weight,
+        )
         coef, intercept = model.coef_, model.intercept_
         if len(self.classes_) == 2:  # one sigmoid row is a softmax over [0, row]
             coef = np.vstack([np.zeros_like(coef[0]), coef[0]])
@@ -514,12 +531,38 @@ class _Examples:
     y: np.ndarray
     short: np.ndarray
     known: np.ndarray
+    weight: np.ndarray  # the caller's sample weights; 1 for the list-made examples
 
     @classmethod
-    def of(cls, texts: list[str], labels: list[str], n_given: int, model: LocalModel) -> _Examples:
+    def of(
+        cls,
+        texts: list[str],
+        labels: list[str],
+        n_given: int,
+        model: LocalModel,
+        *,
+        weights: np.ndarray | None = None,
+    ) -> _Examples:
         prepared, short = zip(*[model._split(text) for text in texts], strict=True)
         known = np.arange(len(texts)) >= n_given
-        return cls(list(prepared), np.asarray(labels), np.array(short), known)
+        weight = np.ones(len(texts))
+        if weights is not None:
+            weight[:n_given] = weights
+        return cls(list(prepared), np.asarray(labels), np.array(short), known, weight)
+
+
+def _unless_even(weights: np.ndarray) -> np.ndarray | None:
+    """The weights, or None when every one is 1 (the same data as unweighted)."""
+    return None if np.all(weights == 1.0) else weights
+
+
+def _given_weights(sample_weight: Sequence[float] | None, n: int) -> np.ndarray:
+    if sample_weight is None:
+        return np.ones(n)
+    weights = np.asarray(sample_weight, dtype=float)
+    if weights.shape != (n,) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError(f"sample_weight must be {n} finite weights of 0 or more.")
+    return weights
 
 
 # ----- training data ---------------------------------------------------------
@@ -558,9 +601,12 @@ def data_sha256(
     labels: Sequence[str],
     known_texts: Sequence[str] = (),
     known_labels: Sequence[str] = (),
+    *,
+    weights: Sequence[float] | None = None,
 ) -> str:
     """A hash of the training data, order included: same data, same hash. The
-    list-made examples a model also learned from (``knowledge``) count after a marker."""
+    list-made examples a model also learned from (``knowledge``) count after a marker;
+    sample weights, when given, after another (other weights, another model)."""
     digest = hashlib.sha256()
     for text, label in zip(texts, labels, strict=True):
         digest.update(json.dumps([label, text]).encode("utf-8"))
@@ -570,6 +616,8 @@ def data_sha256(
         for text, label in zip(known_texts, known_labels, strict=True):
             digest.update(json.dumps([label, text]).encode("utf-8"))
             digest.update(b"\n")
+    if weights is not None:
+        digest.update(b"weights\n" + json.dumps([float(w) for w in weights]).encode("utf-8"))
     return digest.hexdigest()
 
 

@@ -1,15 +1,20 @@
-"""The Baseball / Hockey / Neither buttons under an answer: a labelled example."""
+"""The Baseball / Hockey / Neither buttons under an answer: a person's label."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.tagging import Tagger
-from training.feedback import FeedbackStore
+from bot.teaching import Teacher, Teaching
+from training.votes import CHANGED, NEW, SAME
+
+REFUSED_TEXT = (
+    "Sorry, sportbot only learns from people of this workspace, in the channels it serves."
+)
+UNKNOWN_TEXT = "That button is not one of sportbot's: nothing was recorded."
 
 
 def correction_clicked(
@@ -18,22 +23,26 @@ def correction_clicked(
     body: dict[str, Any],
     respond: Respond,
     client: WebClient,
+    context: BoltContext,
     *,
-    feedback: FeedbackStore,
-    tagger: Tagger,
+    teaching: Teaching,
 ) -> None:
     ack()
     label = action["action_id"].removeprefix(f"{blocks.CORRECT_ACTION}_")
-    text, channel, ts = blocks.parse_correction(action["value"])
-    user = body["user"]["id"]
-    feedback.record_example(
-        text=text,
-        label=label,
-        user=user,
+    parsed = blocks.parse_correction(action.get("value") or "")
+    if label not in blocks.CHOICE_LABELS or parsed is None:
+        respond(text=UNKNOWN_TEXT, replace_original=False, response_type="ephemeral")
+        return
+    text, channel, ts = parsed
+    user = body.get("user", {})
+    teacher = Teacher.of_context(
+        context,
+        user=user.get("id"),
+        user_team=user.get("team_id"),
         channel=channel or body.get("channel", {}).get("id"),
-        ts=ts,
-        source="button",
     )
-    if channel and ts:  # the answer was about a channel message: fix its tag too
-        tagger.fix_tag(client, channel=channel, ts=ts, label=label, user=user)
-    respond(text=blocks.thanks_text(label), replace_original=True)
+    outcome = teaching.clicked(client, teacher, label, text, ts)
+    if outcome in (NEW, CHANGED, SAME):
+        respond(text=blocks.thanks_text(label), replace_original=True)
+    else:
+        respond(text=REFUSED_TEXT, replace_original=False, response_type="ephemeral")

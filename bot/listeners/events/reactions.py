@@ -1,4 +1,5 @@
-"""A person reacting with the other sport's emoji corrects sportbot's tag."""
+"""Reactions teach: a sport's emoji on a message gives it that label, the
+"not sports" emoji says it is neither; removing the reaction withdraws it."""
 
 from __future__ import annotations
 
@@ -8,33 +9,33 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot.tagging import Tagger
-from training.feedback import CORRECTED, TAGGED, FeedbackStore
+from bot.teaching import Teacher, Teaching
 
 log = logging.getLogger(__name__)
 
 
 def reaction_added(
-    event: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    *,
-    tagger: Tagger,
-    feedback: FeedbackStore,
+    event: dict[str, Any], client: WebClient, context: BoltContext, *, teaching: Teaching
+) -> None:
+    item = event.get("item", {})
+    if item.get("type") != "message":
+        return
+    teacher = Teacher.of_context(
+        context,
+        user=event.get("user"),
+        channel=item.get("channel"),
+        user_team=event.get("user_team"),
+        bot_id=event.get("bot_id"),
+    )
+    outcome = teaching.reacted(client, teacher, str(item.get("ts", "")), event.get("reaction", ""))
+    log.debug("reaction on %s/%s: %s", item.get("channel"), item.get("ts"), outcome)
+
+
+def reaction_removed(
+    event: dict[str, Any], client: WebClient, context: BoltContext, *, teaching: Teaching
 ) -> None:
     item = event.get("item", {})
     user = event.get("user")
     if item.get("type") != "message" or not user or user == context.bot_user_id:
         return
-    label = tagger.emoji.label_of(event.get("reaction", ""))
-    if label is None:
-        return
-    channel, ts = item["channel"], item["ts"]
-    tag = feedback.tag_for(channel, ts)
-    if tag is None or tag.status not in (TAGGED, CORRECTED) or tag.current_label == label:
-        return
-    feedback.record_example(
-        text=tag.text or "", label=label, user=user, channel=channel, ts=ts, source="reaction"
-    )
-    tagger.fix_tag(client, channel=channel, ts=ts, label=label, user=user)
-    log.info("%s corrected %s/%s from %s to %s", user, channel, ts, tag.current_label, label)
+    teaching.unreacted(client, user, item["channel"], item["ts"], event.get("reaction", ""))

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # Tags a person's label may be given on: classified, whatever came of the reaction.
 TEACHABLE = {TAGGED, CORRECTED, SKIPPED, FAILED}
+# How many times a tag is settled again while the votes keep moving under it.
+SETTLE_ROUNDS = 5
 
 
 @dataclass(frozen=True)
@@ -157,20 +159,38 @@ class Teaching:
     # ----- the tag follows the votes ---------------------------------------------
 
     def settle(self, client: WebClient, channel: str, ts: str) -> None:
-        """Make the message's tag show what its votes say now."""
+        """Make the message's tag show what its votes say now.
+
+        Reactions arrive concurrently (in several threads and processes): one
+        settling may read the votes before another's vote and write its tag after.
+        So each looks again after writing and writes once more if the votes moved:
+        whoever writes last has read the votes after every earlier write.
+        """
+        for _ in range(SETTLE_ROUNDS):
+            shown = self._show_winner(client, channel, ts)
+            if shown == self._winner(channel, ts)[0]:
+                return
+        log.warning("Votes on %s/%s kept changing while its tag was settled", channel, ts)
+
+    def _winner(self, channel: str, ts: str) -> tuple[str | None, list[Any]]:
         key = source_key(channel, ts, "")
         votes = newest_per_person(self.votes.accepted(key)).get(key, [])
-        winner = winning_label(votes)
+        return winning_label(votes), votes
+
+    def _show_winner(self, client: WebClient, channel: str, ts: str) -> str | None:
+        """Put the votes' winner on the message's tag; the label shown (None: the model's)."""
+        winner, votes = self._winner(channel, ts)
         tag = self.feedback.tag_for(channel, ts)
         if tag is None:
-            return
+            return winner
         if winner is None:
             self.tagger.restore_tag(client, channel=channel, ts=ts)
-            return
+            return None
         wanted = self.tagger.emoji.for_label(winner)
         if tag.status != CORRECTED or tag.current_label != winner or tag.reaction != wanted:
             newest = [vote.user for vote in votes if vote.label == winner][-1]
             self.tagger.fix_tag(client, channel=channel, ts=ts, label=winner, user=str(newest))
+        return winner
 
     def _cast(
         self,

@@ -94,17 +94,20 @@ def test_a_community_teaches_with_reactions_and_one_retrain_learns_it(
             if shown == row["label"]:
                 continue  # nothing to teach: the channel sees the right answer already
             reacted += 1
-            event = {
-                "type": "reaction_added",
-                "user": TEACHERS[number % len(TEACHERS)],
-                "reaction": EMOJI[row["label"]],
-                "item": {"type": "message", "channel": CHANNEL, "ts": f"100.{number:04d}"},
-                "item_user": "UALICE",
-                "event_ts": f"200.{number:04d}",
-            }
-            assert bot.event(event).status == 200
+            # Two people each: where the model was sure, one person's label alone is
+            # not trained on (the rule against poisoning), and a community has several.
+            for teacher in (TEACHERS[number % 5], TEACHERS[(number + 1) % 5]):
+                event = {
+                    "type": "reaction_added",
+                    "user": teacher,
+                    "reaction": EMOJI[row["label"]],
+                    "item": {"type": "message", "channel": CHANNEL, "ts": f"100.{number:04d}"},
+                    "item_user": "UALICE",
+                    "event_ts": f"200.{number:04d}",
+                }
+                assert bot.event(event).status == 200
         votes = VoteStore(db)
-        wait_until(lambda: len(votes.corrections()) >= reacted, timeout=30)
+        wait_until(lambda: len(votes.corrections()) >= 2 * reacted, timeout=30)
     finally:
         bot.close()
 

@@ -55,7 +55,7 @@ from training.feedback import (
     TAGGED,
     FeedbackStore,
     QueuedTag,
-    TagStatus,
+    TagUpdate,
 )
 from training.schema import Tag, utcnow
 
@@ -177,7 +177,7 @@ class Tagger:
         self._wake = threading.Event()
         self._stop = threading.Event()
         # Outcomes for the status writer; None tells it to end.
-        self._statuses: queue.SimpleQueue[TagStatus | None] = queue.SimpleQueue()
+        self._statuses: queue.SimpleQueue[TagUpdate | None] = queue.SimpleQueue()
         # Refusals about settings or the token already logged: each is logged once.
         self._reported: set[tuple[str, str]] = set()
         self._reported_lock = threading.Lock()
@@ -331,10 +331,10 @@ class Tagger:
         network, a 5xx) raises, and leaves the tag ``pending`` for a later try."""
         refusal = reaction_refusal(client, channel, ts, reaction)
         if refusal is None:
-            outcome = TagStatus(channel, ts, TAGGED, reaction=reaction)
+            outcome = TagUpdate(channel, ts, TAGGED, reaction=reaction)
         else:
             self._report_refusal(channel, ts, reaction, refusal)
-            outcome = TagStatus(channel, ts, FAILED, failure=refusal)
+            outcome = TagUpdate(channel, ts, FAILED, failure=refusal)
         self._statuses.put(outcome)
         self._start_status_writer()
         return outcome.status

@@ -1,7 +1,8 @@
 """What people tell sportbot in Slack: tags it put on messages, corrections, examples.
 
 The Slack app writes here; the retraining pipeline reads ``examples`` later.
-This module never imports ``bot``: training must run without Slack installed.
+It never imports ``bot`` (the Slack app uses training, never the reverse) nor
+``slack_sdk``: it stores what the app hands it.
 
 The writes made for every message (``queue_tag``, ``settle_queued``,
 ``set_tag_statuses``) are Core statements, not ORM sessions: a sixth of the CPU.
@@ -21,14 +22,16 @@ from sqlalchemy import bindparam, delete, func, select, update
 
 from training.db import Database
 from training.schema import Example, SlackEvent, Tag, utcnow
+from training.states import TagStatus
 from training.teaching import source_key
 
-TAGGED = "tagged"  # sportbot reacted with the label's emoji
-CORRECTED = "corrected"  # a person fixed the label
-SKIPPED = "skipped"  # classified, but "other" or below the threshold: no reaction
-FAILED = "failed"  # Slack refused the reaction (archived channel, deleted message...)
-PENDING = "pending"  # classified, reaction not added yet
-QUEUED = "queued"  # stored by the web process, not classified yet
+# A tag's states (training.states.TagStatus), by the names the tagger has always used.
+TAGGED = TagStatus.tagged
+CORRECTED = TagStatus.corrected
+SKIPPED = TagStatus.skipped
+FAILED = TagStatus.failed
+PENDING = TagStatus.pending
+QUEUED = TagStatus.queued
 
 # Built once: building the expression costs more than running it.
 _SET_STATUS = (
@@ -86,7 +89,7 @@ class TagInfo:
         return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
 
 
-class TagStatus(NamedTuple):
+class TagUpdate(NamedTuple):
     """A tag's outcome once its reaction was tried."""
 
     channel: str
@@ -167,9 +170,9 @@ class FeedbackStore:
         reaction: str | None = None,
         failure: str | None = None,
     ) -> None:
-        self.set_tag_statuses([TagStatus(channel, ts, status, reaction, failure)])
+        self.set_tag_statuses([TagUpdate(channel, ts, status, reaction, failure)])
 
-    def set_tag_statuses(self, updates: list[TagStatus]) -> None:
+    def set_tag_statuses(self, updates: list[TagUpdate]) -> None:
         """The statuses of several tags, in one transaction."""
         rows = [
             {

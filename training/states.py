@@ -9,6 +9,7 @@ serialises as it: no migration, and rows written before these existed read the s
 * ``ModelStatus``: a registered model's place (``candidate`` → ``active`` → ``retired``);
 * ``RunStatus``: a training run's stage, from ``pending`` to one of ``FINISHED_RUNS``;
 * ``TagStatus``: where a channel message's reaction stands;
+* ``VoteState``: where a person's label for a message stands;
 * ``Label``: what a text is about; ``SPORTS`` are the labels that get a reaction.
 """
 
@@ -56,6 +57,13 @@ class TagStatus(StrEnum):
     tagged = "tagged"  # sportbot reacted with the label's emoji
     corrected = "corrected"  # a person fixed the label
     failed = "failed"  # Slack refused the reaction (archived channel, deleted message...)
+
+
+class VoteState(StrEnum):
+    accepted = "accepted"  # a person's newest label for a message or text: it counts
+    superseded = "superseded"  # replaced by the same person's newer label
+    withdrawn = "withdrawn"  # they removed their reaction
+    rejected = "rejected"  # an admin rejected it
 
 
 class Label(StrEnum):

@@ -29,11 +29,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from training.config import TeachingSettings
+from training.states import VoteState
 
-ACCEPTED = "accepted"  # a person's newest label for a key: it counts
-SUPERSEDED = "superseded"  # replaced by the same person's newer label
-WITHDRAWN = "withdrawn"  # they removed their reaction
-REJECTED = "rejected"  # an admin rejected it
+# A vote's states (training.states.VoteState), by short names.
+ACCEPTED = VoteState.accepted
+SUPERSEDED = VoteState.superseded
+WITHDRAWN = VoteState.withdrawn
+REJECTED = VoteState.rejected
 STATES = (ACCEPTED, SUPERSEDED, WITHDRAWN, REJECTED)
 SPORTS = ("baseball", "hockey")
 

@@ -17,6 +17,12 @@ def test_values_are_todays_strings() -> None:
     assert [s.value for s in ModelStatus] == ["candidate", "active", "retired"]
     assert [label.value for label in states.LABELS] == ["baseball", "hockey", "other"]
     assert {s.value for s in states.FINISHED_RUNS} == {"succeeded", "failed", "cancelled"}
+    assert [s.value for s in states.VoteState] == [
+        "accepted",
+        "superseded",
+        "withdrawn",
+        "rejected",
+    ]
     assert {s.value for s in TagStatus} == {
         "queued", "pending", "skipped", "tagged", "corrected", "failed",
     }  # fmt: skip

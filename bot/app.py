@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields
 from typing import Any
 
 from slack_bolt import App
@@ -67,11 +68,11 @@ def build_app(
         ),
     )
     for each in middleware.chain(
-        collaborators["feedback"], collaborators["models"], collaborators["tagger"]
+        collaborators.feedback, collaborators.models, collaborators.tagger
     ):
         app.use(each)
     app.error(handle_error)
-    register_listeners(app, **collaborators)
+    register_listeners(app, **collaborators.as_kwargs())
     app.sportbot = collaborators  # reachable from tests and the health check
     return app
 
@@ -85,14 +86,34 @@ def bolt_logger() -> logging.Logger:
     return logger
 
 
+@dataclass(frozen=True)
+class Services:
+    """The collaborators listeners receive as keyword arguments, one typed field each."""
+
+    settings: Settings
+    db: Database
+    feedback: FeedbackStore
+    models: ModelSource
+    admins: AdminCheck
+    tagger: Tagger
+    retrainer: Retrainer
+    votes: VoteStore
+    teaching: Teaching
+    home_chart: HomeChart
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """By name, for listeners' keyword-only parameters (``bot.listeners.wiring``)."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+
 def services(
     settings: Settings,
     db: Database,
     *,
     classifier: TextClassifier | None = None,
     retrain: RetrainFn | None = None,
-) -> dict[str, Any]:
-    """The collaborators listeners receive as keyword arguments."""
+) -> Services:
+    """The real collaborators (a test passes a fake classifier or trainer)."""
     feedback = FeedbackStore(db)
     models = ModelSource(settings, db, classifier, notify=AdminNotice(settings))
     directory = UserDirectory()
@@ -108,15 +129,15 @@ def services(
         teachers=TeacherCheck(settings.slack, settings.teaching, directory),
         models=models,
     )
-    return {
-        "settings": settings,
-        "db": db,
-        "feedback": feedback,
-        "models": models,
-        "admins": admins,
-        "tagger": tagger,
-        "retrainer": Retrainer(settings, db, retrain),
-        "votes": votes,
-        "teaching": teaching,
-        "home_chart": HomeChart(),
-    }
+    return Services(
+        settings=settings,
+        db=db,
+        feedback=feedback,
+        models=models,
+        admins=admins,
+        tagger=tagger,
+        retrainer=Retrainer(settings, db, retrain),
+        votes=votes,
+        teaching=teaching,
+        home_chart=HomeChart(),
+    )

@@ -77,8 +77,8 @@ def run_socket_mode(settings: Settings) -> None:
     # Nothing works over Socket Mode without Slack: wait for it, however long.
     check_token(settings.slack, give_up_after=None)
     app = build_app(settings)
-    app.sportbot["models"].start_refreshing()
-    app.sportbot["tagger"].start(app.client)  # one process: it tags in a thread
+    app.sportbot.models.start_refreshing()
+    app.sportbot.tagger.start(app.client)  # one process: it tags in a thread
     handler = SocketModeHandler(app, settings.slack.app_token)
     connect_socket(handler)
     logging.getLogger(__name__).info("Connected to Slack in Socket Mode")
@@ -120,8 +120,8 @@ def run_tagger(settings: Settings, *, parent: int | None = None, niceness: int =
         os.nice(niceness)
     logs.configure()
     collaborators = services(settings, connect(settings))
-    collaborators["models"].start_refreshing()
-    tagger = collaborators["tagger"]
+    collaborators.models.start_refreshing()
+    tagger = collaborators.tagger
     signal.signal(signal.SIGTERM, lambda *_: tagger.stop())
     if parent is not None:
 

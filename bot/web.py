@@ -76,7 +76,7 @@ class Router:
             for key, value in environ.items()
             if key.startswith("HTTP_")
         }
-        settings = self.app.sportbot["settings"]
+        settings = self.app.sportbot.settings
         try:
             event_type = webhooks.receive(settings.openai, self.db, body, headers)
         except ConfigError as error:
@@ -107,7 +107,7 @@ class Router:
             log.error("Health check failed: %s; restart the process", problem)
             return "503 Service Unavailable", "database file gone\n"
         # Done when loaded, and when it failed or none is registered: /sport explains those.
-        if not self.app.sportbot["models"].wait_loaded(0):
+        if not self.app.sportbot.models.wait_loaded(0):
             return "503 Service Unavailable", "model still loading\n"
         return "200 OK", "ok\n"
 
@@ -137,9 +137,9 @@ def create_app(settings: Settings | None = None, **collaborators: Any) -> Router
     db = collaborators.pop("db", None) or connect(settings)
     app = build_app(settings, db=db, **collaborators)
     # Runs in each gunicorn worker (no --preload), so the thread is not lost to a fork.
-    app.sportbot["models"].start_refreshing()
+    app.sportbot.models.start_refreshing()
     if not _master_tags(settings):
-        app.sportbot["tagger"].start(app.client)
+        app.sportbot.tagger.start(app.client)
     # else the tagger process gunicorn's master started (bot/gunicorn_conf.py) tags.
     return Router(app, db)
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
@@ -26,6 +26,9 @@ from training.classifiers.base import LABELS, TextClassifier
 from training.config import Settings, SlackSettings
 from training.db import Database
 from training.registry import ModelRegistry
+
+if TYPE_CHECKING:
+    from bot.app import Services
 
 SECRET = "test-signing-secret"
 ADMIN = "UADMIN"
@@ -121,15 +124,15 @@ class ServedBot:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     @property
-    def services(self) -> dict[str, Any]:
+    def services(self) -> Services:
         return self.wsgi_app.app.sportbot
 
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
         # The model refresher and the tagger would go on polling a database the fixture drops.
-        self.services["models"].stop()
-        self.services["tagger"].stop()
+        self.services.models.stop()
+        self.services.tagger.stop()
 
     # -- requests as Slack sends them
 

@@ -144,7 +144,7 @@ def test_openai_model_acks_first_then_responds(serve, registered_model, slack_ap
 
 def test_no_model_tells_the_user_what_to_do(serve, slack_api):
     bot = serve()  # the real registry-backed classifier, and no model registered
-    assert bot.services["models"].wait_loaded(10)  # a busy machine: the first look takes time
+    assert bot.services.models.wait_loaded(10)  # a busy machine: the first look takes time
 
     reply = bot.command("the goalie stopped the puck")
 
@@ -154,7 +154,7 @@ def test_no_model_tells_the_user_what_to_do(serve, slack_api):
 
 @pytest.mark.parametrize("text", ["--public", "say", "  --PUBLIC  ", "say\t"])
 def test_the_public_flag_without_text_shows_help_instead_of_classifying_the_flag(bot, text):
-    classifier = bot.services["models"].current()[1]
+    classifier = bot.services.models.current()[1]
 
     answer = bot.command(text)
 

@@ -25,7 +25,7 @@ def openai_bot(serve, bot_settings, database, openai_api, tmp_path):
     # A 1 s client timeout keeps the stalled-OpenAI test short (serving caps it at 4 s anyway).
     settings = bot_settings.with_changes(openai=openai_api.settings(timeout=1.0))
     bot = serve(settings=settings)
-    wait_until(lambda: bot.services["models"].fallback_id() == local.id)
+    wait_until(lambda: bot.services.models.fallback_id() == local.id)
     return bot, local.id
 
 

@@ -55,7 +55,7 @@ def prompted_bot(serve, bot_settings, database, openai_api, tmp_path, **training
         openai=openai_api.settings(timeout=1.0), training=TrainingSettings(**training)
     )
     bot = serve(settings=settings)
-    wait_until(lambda: bot.services["models"].fallback_id() == local.id)
+    wait_until(lambda: bot.services.models.fallback_id() == local.id)
     return bot, model_id, local.id
 
 

@@ -217,7 +217,7 @@ def test_tokens_and_secrets_never_reach_logs_or_answers(
     )
     settings = bot_settings.with_changes(slack=slack, openai=openai_api.settings(timeout=0.5))
     bot = ServedBot(create_app(settings, db=database), slack_api, secret=SIGNING)
-    assert bot.services["models"].wait_loaded(20)
+    assert bot.services.models.wait_loaded(20)
     try:
         openai_api.fail_next(401, times=5)  # OpenAI's 401 quotes part of the key
         slack_api.fail("reactions.add", "invalid_auth")

@@ -211,7 +211,7 @@ def test_socket_mode_answers_command_event_and_button_as_http_does(
     from bot.web import create_app
 
     router = create_app(settings)
-    assert router.app.sportbot["models"].wait_loaded(30)
+    assert router.app.sportbot.models.wait_loaded(30)
     http = ServedBot(router, slack_api, secret="http-secret")
     try:
         reply = http.command(HOCKEY[0], user="UALICE", channel=CHANNEL)

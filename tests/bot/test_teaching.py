@@ -24,7 +24,7 @@ TAGGED = "what a home run by the batter"  # the fake model: baseball, tagged
 
 def _stored(bot, text, ts, status):
     bot.message(text, ts=ts)
-    feedback = bot.services["feedback"]
+    feedback = bot.services.feedback
     return wait_until(lambda: (t := feedback.tag_for(CHANNEL, ts)) and t.status == status and t)
 
 
@@ -46,7 +46,7 @@ def _votes(database):
 
 
 def _tag(bot, ts):
-    return bot.services["feedback"].tag_for(CHANNEL, ts)
+    return bot.services.feedback.tag_for(CHANNEL, ts)
 
 
 def _settled(check):

@@ -76,7 +76,7 @@ def test_a_community_teaches_with_reactions_and_one_retrain_learns_it(
 
     bot = ServedBot(create_app(bot_settings, db=db, retrain=FakeRetrain()), slack_api)
     try:
-        feedback = bot.services["feedback"]
+        feedback = bot.services.feedback
         for number, row in enumerate(taught):
             bot.message(row["text"], ts=f"100.{number:04d}")
         tags = [

@@ -117,24 +117,25 @@ def write_weights(folder: Path, corrections: pd.DataFrame) -> Path:
     return path
 
 
+def read_weights(folder: Path) -> list[dict]:
+    """The rows of a run's weights file (``text``, ``label``, ``weight``); none without one."""
+    path = Path(folder) / WEIGHTS_FILE
+    if not path.is_file():
+        return []
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+
+
 def corrected_examples(folder: Path) -> pd.DataFrame:
     """The corrections a run trained on (``text``, ``label``), from its weights file."""
-    path = Path(folder) / WEIGHTS_FILE
-    rows = []
-    if path.is_file():
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return pd.DataFrame([(row["text"], row["label"]) for row in rows], columns=["text", "label"])
+    rows = [(row["text"], row["label"]) for row in read_weights(folder)]
+    return pd.DataFrame(rows, columns=["text", "label"])
 
 
 def sample_weights(folder: Path, texts: Sequence[str], labels: Sequence[str]) -> list[float]:
     """Each training example's weight: a correction's from ``weights.jsonl``, else 1."""
-    path = Path(folder) / WEIGHTS_FILE
-    weights: dict[tuple[str, str], float] = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                weights[(row["text"], row["label"])] = float(row["weight"])
+    weights = {(row["text"], row["label"]): float(row["weight"]) for row in read_weights(folder)}
     return [weights.get((text, label), 1.0) for text, label in zip(texts, labels, strict=True)]
 
 

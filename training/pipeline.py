@@ -586,8 +586,9 @@ def judge_and_finish(
     ctx.say(f"Evaluating on {len(valid)} held-out examples…")
     metrics = evaluate(candidate.classifier, valid["text"].tolist(), valid["label"].tolist())
     metrics |= candidate.extra_metrics
-    active = active_metrics(ctx.settings, current, valid)
-    corrections = corrections_before_after(ctx, run, candidate, current)
+    active_classifier = load_active(ctx.settings, current)
+    active = active_metrics(current, active_classifier, valid)
+    corrections = corrections_before_after(run, candidate, active_classifier)
     known = set(current.labels) if current is not None and active is not None else set()
     decision = decide(
         metrics,
@@ -664,7 +665,7 @@ def held_out(ctx: Context, run: RunInfo, active: ModelInfo | None) -> pd.DataFra
 
 
 def corrections_before_after(
-    ctx: Context, run: RunInfo, candidate: Candidate, active: ModelInfo | None
+    run: RunInfo, candidate: Candidate, active: TextClassifier | None
 ) -> dict[str, Any] | None:
     """Accuracy on the corrected messages the run trained on: the active model's
     (before) and the candidate's (after); None when the run had no corrections."""
@@ -674,25 +675,28 @@ def corrections_before_after(
     texts, labels = corrected["text"].tolist(), corrected["label"].to_numpy()
     before = None
     if active is not None:
-        try:
-            model = load_classifier(active, ctx.settings)
-            before = float(np.mean(np.asarray(model.predict(texts)) == labels))
-        except (ModelFileError, NoModelError) as error:
-            log.warning("Cannot load the active model %s to compare: %s", active.id, error)
+        before = float(np.mean(np.asarray(active.predict(texts)) == labels))
     after = float(np.mean(np.asarray(candidate.classifier.predict(texts)) == labels))
     return {"n": len(texts), "before": before, "after": after}
 
 
-def active_metrics(
-    settings: Settings, active: ModelInfo | None, valid: pd.DataFrame
-) -> dict[str, Any] | None:
-    """The active model's metrics on the same held-out examples, or None without one."""
+def load_active(settings: Settings, active: ModelInfo | None) -> TextClassifier | None:
+    """The active model, loaded once per run to be judged against; None without one
+    (or when its files are gone: the candidate is then judged alone)."""
     if active is None:
         return None
     try:
-        classifier = load_classifier(active, settings)
+        return load_classifier(active, settings)
     except (ModelFileError, NoModelError) as error:
         log.warning("Cannot load the active model %s to compare: %s", active.id, error)
+        return None
+
+
+def active_metrics(
+    active: ModelInfo | None, classifier: TextClassifier | None, valid: pd.DataFrame
+) -> dict[str, Any] | None:
+    """The active model's metrics on the same held-out examples, or None without one."""
+    if active is None or classifier is None:
         return None
     metrics = evaluate(classifier, valid["text"].tolist(), valid["label"].tolist())
     return {**metrics, "model": active.id}

@@ -49,7 +49,6 @@ from training.collect import (
 )
 from training.config import BACKENDS, DEFAULT_SEPARATOR, Settings
 from training.data import Source
-from training.db import Database
 from training.errors import (
     CostCapError,
     JobFailedError,
@@ -59,10 +58,11 @@ from training.errors import (
     RunError,
 )
 from training.evaluate import comparison_set, evaluate
-from training.registry import ModelInfo, ModelRegistry, load_classifier
-from training.runs import RunInfo, RunStore
-from training.schema import utcnow
 from training.states import Backend, ModelStatus, RunStatus
+from training.storage.database import Database
+from training.storage.registry import ModelInfo, ModelRegistry, load_classifier
+from training.storage.runs import RunInfo, RunStore
+from training.storage.schema import utcnow
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]

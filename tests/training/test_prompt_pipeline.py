@@ -18,9 +18,9 @@ from training.classifiers import prompted
 from training.config import PromptSettings, SlackSettings, TrainingSettings
 from training.errors import CostCapError, RunError
 from training.pipeline import RunRequest
-from training.registry import ModelRegistry, load_classifier
-from training.runs import RunStore
 from training.schedule import scheduled_backend
+from training.storage.registry import ModelRegistry, load_classifier
+from training.storage.runs import RunStore
 from training.train import train, train_configured
 
 pytestmark = pytest.mark.e2e

@@ -18,7 +18,7 @@ from tests.training.test_local_model import _SMALL, _post, _refitless, _syntheti
 from training.classifiers import local, scoring
 from training.classifiers.local import LocalModel
 from training.errors import ClassifyError, ModelFileError
-from training.registry import ModelRegistry, load_classifier
+from training.storage.registry import ModelRegistry, load_classifier
 
 REPO = Path(__file__).resolve().parents[2]
 # Text as Slack and news posts bring it: any letters, accents, emoji, odd spaces.

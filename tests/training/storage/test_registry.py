@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import inspect
 
 from training.classifiers.base import TextClassifier
-from training.db import Database, connect, make_engine
 from training.errors import DatabaseUnavailableError, NoModelError, RegistryError
-from training.registry import ActiveClassifier, ModelRegistry
+from training.storage.database import Database, connect, make_engine
+from training.storage.registry import ActiveClassifier, ModelRegistry
 
 pytestmark = pytest.mark.unit
 
@@ -41,11 +41,13 @@ def test_migrations_match_the_tables_in_code(database) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from training.schema import Base
+    from training.storage.schema import Base
 
     with database.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    assert diff == [], "schema.py changed without a migration: add one in training/migrations"
+    assert diff == [], (
+        "schema.py changed without a migration: add one in training/storage/migrations"
+    )
 
 
 def test_connect_twice_is_idempotent(settings) -> None:

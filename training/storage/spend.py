@@ -16,9 +16,9 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 
-from training.db import Database
 from training.errors import DailyCapError
-from training.schema import DailySpend, utcnow
+from training.storage.database import Database
+from training.storage.schema import DailySpend, utcnow
 
 # Built once: the database's one-statement writes are compiled once per statement.
 _GROW = (

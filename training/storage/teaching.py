@@ -1,6 +1,6 @@
 """What people's labels teach: one label per message, and how much it weighs.
 
-Pure functions over votes (``training.votes`` stores them). The rule, also in
+Pure functions over votes (``training.storage.votes`` stores them). The rule, also in
 the README and docs/learning-loop.md:
 
 * **One message, one label.** Votes are grouped by what was labelled (the

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from training.db import Database
 from training.errors import RegistryError, RunInProgressError
-from training.schema import Lock, TrainingRun, utcnow
 from training.states import FINISHED_RUNS, RunStatus
+from training.storage.database import Database
+from training.storage.schema import Lock, TrainingRun, utcnow
 
 FINISHED = FINISHED_RUNS
 LOCK_NAME = "training"

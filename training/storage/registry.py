@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 
 from training.classifiers.base import TextClassifier
 from training.config import DEFAULT_SEPARATOR, Settings
-from training.db import Database
 from training.errors import NoModelError, RegistryError
-from training.schema import ModelRecord, utcnow
 from training.states import Backend, ModelStatus
+from training.storage.database import Database
+from training.storage.schema import ModelRecord, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def load_classifier(
     ``lean``: a local model whose scoring arrays are recorded is loaded from them
     alone (``scoring.ScoredModel``: same answers, no scikit-learn in the process),
     as the Slack app does; older local models load whole. ``ledger``: the day's spend
-    (``training.spend.SpendLedger``) a prompted model checks and adds to.
+    (``training.storage.spend.SpendLedger``) a prompted model checks and adds to.
     """
     if info.backend == Backend.local:
         if not info.artifact_path:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from training.classifiers.base import Prediction, TextClassifier
+from training.classifiers.loading import ActiveClassifier, load_classifier
 from training.config import Settings
 from training.errors import (
     ClassifyError,
@@ -21,7 +22,7 @@ from training.errors import (
 )
 from training.states import Backend
 from training.storage.database import Database
-from training.storage.registry import ActiveClassifier, ModelInfo, ModelRegistry, load_classifier
+from training.storage.registry import ModelInfo, ModelRegistry
 from training.storage.runs import RunInfo, RunStore
 from training.storage.spend import SpendLedger
 

@@ -448,7 +448,8 @@ def _read_texts(path: Path) -> list[str]:
 
 def _classifier(settings: Settings, model: str | None):
     """The model asked for, or the active one; trains the local model first when there is none."""
-    from training.storage.registry import ModelRegistry, load_classifier
+    from training.classifiers.loading import load_classifier
+    from training.storage.registry import ModelRegistry
     from training.storage.spend import SpendLedger
 
     db = _database(settings)

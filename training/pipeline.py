@@ -39,6 +39,7 @@ from training import prepare as prep
 from training import report as reporting
 from training.classifiers import local, scoring
 from training.classifiers.base import TextClassifier
+from training.classifiers.loading import load_classifier
 from training.classifiers.prompted import BACKEND as PROMPT_BACKEND
 from training.collect import (
     Collected,
@@ -60,7 +61,7 @@ from training.errors import (
 from training.evaluate import comparison_set, evaluate
 from training.states import Backend, ModelStatus, RunStatus
 from training.storage.database import Database
-from training.storage.registry import ModelInfo, ModelRegistry, load_classifier
+from training.storage.registry import ModelInfo, ModelRegistry
 from training.storage.runs import RunInfo, RunStore
 from training.storage.schema import utcnow
 

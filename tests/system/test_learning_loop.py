@@ -21,10 +21,11 @@ import numpy as np
 import pytest
 
 from tests.bot.conftest import CHANNEL, SECRET, FakeRetrain, ServedBot, wait_until
+from training.classifiers.loading import load_classifier
 from training.config import SlackSettings
 from training.data import label_of, load_newsgroups
 from training.storage.database import connect
-from training.storage.registry import ModelRegistry, load_classifier
+from training.storage.registry import ModelRegistry
 from training.storage.votes import VoteStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_data]

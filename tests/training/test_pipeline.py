@@ -13,11 +13,12 @@ from sqlalchemy import update
 from training import pipeline
 from training import prepare as prep
 from training.classifiers import scoring
+from training.classifiers.loading import load_classifier
 from training.collect import Collected
 from training.config import OpenAISettings, SlackSettings, TrainingSettings
 from training.errors import CostCapError, JobFailedError, RunInProgressError
 from training.pipeline import RunRequest
-from training.storage.registry import ModelRegistry, load_classifier
+from training.storage.registry import ModelRegistry
 from training.storage.runs import RunStore
 from training.storage.schema import ModelRecord
 from training.train import train, train_local

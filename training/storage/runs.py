@@ -1,4 +1,9 @@
-"""Training runs as rows: every step saved as it happens, so a killed process can resume."""
+"""Training runs as rows: every step saved as it happens, so a killed process can resume.
+
+The ``runs`` table and the one ``locks`` row that lets a single run train at a
+time, across processes. The pipeline (``training.pipeline``) drives the steps;
+this module only stores them and imports nothing above ``training.storage``.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """The database tables, shared by every process (web, clock, CLI).
 
 Changes go through an Alembic migration in ``training/storage/migrations/versions``;
-``tests/training/storage/test_registry.py`` fails when these tables and the migrations drift.
+``tests/training/storage/test_registry.py`` fails when these tables and the migrations
+drift. Only SQLAlchemy is imported: the migrations' ``env.py`` reads these tables
+without loading anything else.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """People's labels in the ``examples`` table: cast, withdrawn, rejected, listed, read.
 
-Nothing is deleted: a vote changes state (``training.storage.teaching.STATES``) and
-stays, with who changed it and when. This module never imports ``bot``.
+Nothing is deleted: a vote changes state (``teaching.STATES``) and stays, with
+who changed it and when. Examples stored unchecked (the CLI, tests) and the
+examples retraining reads live here too: it is the ``examples`` table's one
+store. This module never imports ``bot``.
 """
 
 from __future__ import annotations

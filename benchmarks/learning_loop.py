@@ -42,9 +42,9 @@ from training.collect import (  # noqa: E402
 )
 from training.config import Settings, TeachingSettings  # noqa: E402
 from training.data import Source, label_of, load_newsgroups  # noqa: E402
-from training.db import connect  # noqa: E402
-from training.teaching import source_key  # noqa: E402
-from training.votes import VoteStore  # noqa: E402
+from training.storage.database import connect  # noqa: E402
+from training.storage.teaching import source_key  # noqa: E402
+from training.storage.votes import VoteStore  # noqa: E402
 
 COMMUNITY = Path(__file__).with_name("data") / "community.jsonl"
 THRESHOLD = 0.8

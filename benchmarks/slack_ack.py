@@ -207,11 +207,11 @@ def _train(env: dict[str, str]) -> bool:
         print(f"skipped: training.train.train_local is not available ({error})")
         return False
     from training.config import Settings
-    from training.db import connect
+    from training.storage.database import connect
 
     settings = Settings.from_env(env)
     db = connect(settings)
-    from training.registry import ModelRegistry
+    from training.storage.registry import ModelRegistry
 
     active = ModelRegistry(db).active()
     if active is not None:
@@ -397,7 +397,7 @@ def _wait_tagged(env: dict[str, str], expected: int, timeout: float = 300.0) -> 
 def _database(env: dict[str, str]):
     """sportbot's database, read from this process (closed afterwards)."""
     from training.config import Settings
-    from training.db import connect
+    from training.storage.database import connect
 
     db = connect(Settings.from_env(env), migrate=False)
     try:
@@ -410,8 +410,8 @@ def _tags_done(db) -> int:
     """Tags with their reaction added, skipped or failed."""
     from sqlalchemy import func, select
 
-    from training.feedback import PENDING, QUEUED
-    from training.schema import Tag
+    from training.storage.schema import Tag
+    from training.storage.tags import PENDING, QUEUED
 
     with db.session() as session:
         return session.scalar(

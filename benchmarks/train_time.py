@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from training.config import Settings
-    from training.db import connect
+    from training.storage.database import connect
     from training.train import train_local
 
     home = Path(tempfile.mkdtemp(prefix="sportbot-train-"))

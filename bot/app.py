@@ -25,9 +25,10 @@ from bot.teaching import Teaching
 from bot.web import EVENTS_PATH
 from training.classifiers.base import TextClassifier
 from training.config import Settings
-from training.db import Database, connect
-from training.feedback import FeedbackStore
-from training.votes import VoteStore
+from training.storage.database import Database, connect
+from training.storage.deliveries import DeliveryStore
+from training.storage.tags import TagStore
+from training.storage.votes import VoteStore
 
 # Enough for gunicorn's 10 request threads to each have a listener thread waiting on ack().
 LISTENER_THREADS = 16
@@ -68,7 +69,7 @@ def build_app(
         ),
     )
     for each in middleware.chain(
-        collaborators.feedback, collaborators.models, collaborators.tagger
+        collaborators.deliveries, collaborators.models, collaborators.tagger
     ):
         app.use(each)
     app.error(handle_error)
@@ -92,7 +93,8 @@ class Services:
 
     settings: Settings
     db: Database
-    feedback: FeedbackStore
+    tags: TagStore
+    deliveries: DeliveryStore
     models: ModelSource
     admins: AdminCheck
     tagger: Tagger
@@ -114,15 +116,15 @@ def services(
     retrain: RetrainFn | None = None,
 ) -> Services:
     """The real collaborators (a test passes a fake classifier or trainer)."""
-    feedback = FeedbackStore(db)
+    tags = TagStore(db)
     models = ModelSource(settings, db, classifier, notify=AdminNotice(settings))
     directory = UserDirectory()
     admins = AdminCheck(settings.slack.admins, directory=directory)
-    tagger = Tagger(settings.slack, feedback, models)
+    tagger = Tagger(settings.slack, tags, models)
     votes = VoteStore(db)
     teaching = Teaching(
         teaching=settings.teaching,
-        feedback=feedback,
+        tags=tags,
         votes=votes,
         tagger=tagger,
         admins=admins,
@@ -132,11 +134,12 @@ def services(
     return Services(
         settings=settings,
         db=db,
-        feedback=feedback,
+        tags=tags,
         models=models,
         admins=admins,
         tagger=tagger,
         retrainer=Retrainer(settings, db, retrain),
+        deliveries=DeliveryStore(db),
         votes=votes,
         teaching=teaching,
         home_chart=HomeChart(),

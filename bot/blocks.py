@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from training.classifiers.base import Prediction, valid_text
-from training.feedback import WeeklyCounts
-from training.registry import ModelInfo
 from training.states import Label, ModelStatus
-from training.votes import Correction
+from training.storage.registry import ModelInfo
+from training.storage.tags import WeeklyCounts
+from training.storage.votes import Correction
 
 CORRECT_ACTION = "correct"  # action ids are correct_baseball, correct_hockey, correct_other
 RETRAIN_ACTION = "home_retrain"

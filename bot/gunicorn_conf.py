@@ -53,7 +53,7 @@ def on_starting(server: object) -> None:
 
 def check_database(settings: Settings) -> None:
     """DatabaseUnavailableError (one line, password hidden) unless the database answers."""
-    from training.db import connect
+    from training.storage.database import connect
 
     # No migration here: each worker migrates in create_app; this only proves reachability.
     connect(settings, migrate=False).engine.dispose()

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from training.classifiers.base import Prediction, TextClassifier
+from training.classifiers.loading import ActiveClassifier, load_classifier
 from training.config import Settings
-from training.db import Database
 from training.errors import (
     ClassifyError,
     DailyCapError,
@@ -20,10 +20,11 @@ from training.errors import (
     OpenAIError,
     OpenAINotFoundError,
 )
-from training.registry import ActiveClassifier, ModelInfo, ModelRegistry, load_classifier
-from training.runs import RunInfo, RunStore
-from training.spend import SpendLedger
 from training.states import Backend
+from training.storage.database import Database
+from training.storage.registry import ModelInfo, ModelRegistry
+from training.storage.runs import RunInfo, RunStore
+from training.storage.spend import SpendLedger
 
 log = logging.getLogger(__name__)
 

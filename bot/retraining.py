@@ -20,10 +20,10 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from training.config import Settings
-from training.db import Database
 from training.errors import RunInProgressError, SportbotError
 from training.report import SlackReport
-from training.runs import RunStore
+from training.storage.database import Database
+from training.storage.runs import RunStore
 
 log = logging.getLogger(__name__)
 

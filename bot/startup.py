@@ -113,7 +113,7 @@ def run_tagger(settings: Settings, *, parent: int | None = None, niceness: int =
 
     from bot.app import services
     from bot.slack_client import make_client
-    from training.db import connect
+    from training.storage.database import connect
 
     settings.slack.require("bot_token")
     if niceness:

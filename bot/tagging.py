@@ -46,18 +46,18 @@ from bot.slack_reactions import (
 from training.classifiers.base import SPORT_LABELS, valid_text
 from training.config import SlackSettings
 from training.errors import DatabaseUnavailableError, NoModelError, SportbotError
-from training.feedback import (
+from training.storage.schema import Tag, utcnow
+from training.storage.tags import (
     CORRECTED,
     FAILED,
     PENDING,
     QUEUED,
     SKIPPED,
     TAGGED,
-    FeedbackStore,
     QueuedTag,
+    TagStore,
     TagUpdate,
 )
-from training.schema import Tag, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -163,12 +163,12 @@ class Tagger:
     def __init__(
         self,
         slack: SlackSettings,
-        feedback: FeedbackStore,
+        tags: TagStore,
         models: ModelSource,
         executor: Executor | None = None,
     ) -> None:
         self.slack = slack
-        self.feedback = feedback
+        self.tags = tags
         self.models = models
         self.emoji = Emoji(slack)
         # Four threads add reactions; a burst's wait here while rate limits are waited
@@ -199,7 +199,7 @@ class Tagger:
         if not is_taggable(event, self.slack):
             return IGNORED
         channel, ts = event["channel"], event["ts"]
-        if self.feedback.queue_tag(channel=channel, ts=ts, text=valid_text(event["text"])):
+        if self.tags.queue_tag(channel=channel, ts=ts, text=valid_text(event["text"])):
             return QUEUED
         log.info("Message %s/%s already stored: duplicate delivery ignored", channel, ts)
         return DUPLICATE
@@ -255,13 +255,13 @@ class Tagger:
         0 as well while messages are still arriving and the oldest has waited less
         than the tag delay (``Gathering``): the next look takes them.
         """
-        queued = self.feedback.queued_tags(BATCH)
+        queued = self.tags.queued_tags(BATCH)
         if not self._gathering.ready([row.id for row in queued], full=len(queued) == BATCH):
             return 0
         # Messages queued while the process starts wait for the model, not fail.
         self.models.wait_loaded(MODEL_LOAD_WAIT)
         results = [self._classified(row) for row in queued]
-        settled = self.feedback.settle_queued(results)
+        settled = self.tags.settle_queued(results)
         for row, result, ours in zip(queued, results, settled, strict=True):
             if ours and result["status"] == PENDING:
                 self._claim(row.channel, row.ts)
@@ -396,7 +396,7 @@ class Tagger:
             updates = [update for update in updates if update is not None]
             try:
                 if updates:
-                    self.feedback.set_tag_statuses(updates)
+                    self.tags.set_tag_statuses(updates)
                 self._release([(update.channel, update.ts) for update in updates])
             except DatabaseUnavailableError as error:
                 # An outage is not a bug: keep them and try again shortly.
@@ -426,7 +426,7 @@ class Tagger:
         nothing: any tagger takes them.
         """
         cutoff = utcnow() - timedelta(seconds=older_than)
-        with self.feedback.db.session() as session:
+        with self.tags.db.session() as session:
             found = session.execute(
                 select(Tag.channel_id, Tag.message_ts, Tag.reaction).where(
                     Tag.status == PENDING, Tag.created_at < cutoff
@@ -440,7 +440,7 @@ class Tagger:
                 if reaction:
                     self.react(client, channel, ts, reaction)
                 else:
-                    self.feedback.set_tag_status(channel, ts, SKIPPED)
+                    self.tags.set_tag_status(channel, ts, SKIPPED)
                     self._release([(channel, ts)])
             except Exception as error:  # one tag's trouble never holds up the others
                 log.warning("Tag %s/%s left pending: %s", channel, ts, _reason(error))
@@ -457,9 +457,7 @@ class Tagger:
     def fix_tag(self, client: WebClient, *, channel: str, ts: str, label: str, user: str) -> bool:
         """Swap sportbot's reaction for the corrected label's; False when the message has no tag."""
         new = self.emoji.for_label(label)
-        before = self.feedback.correct_tag(
-            channel=channel, ts=ts, label=label, user=user, reaction=new
-        )
+        before = self.tags.correct_tag(channel=channel, ts=ts, label=label, user=user, reaction=new)
         if before is None:
             return False
         self._swap_reaction(client, channel, ts, before.reaction, new)
@@ -468,11 +466,11 @@ class Tagger:
     def restore_tag(self, client: WebClient, *, channel: str, ts: str) -> bool:
         """Put the model's own tag back once nobody's label stands for the message
         (withdrawn, rejected, or a tie); False when it was not corrected."""
-        tag = self.feedback.tag_for(channel, ts)
+        tag = self.tags.tag_for(channel, ts)
         if tag is None or tag.status != CORRECTED:
             return False
         own = self._reaction(tag.label or "", tag.confidence or 0.0)
-        self.feedback.uncorrect_tag(
+        self.tags.uncorrect_tag(
             channel=channel, ts=ts, status=TAGGED if own else SKIPPED, reaction=own
         )
         self._swap_reaction(client, channel, ts, tag.reaction, own)

@@ -1,9 +1,9 @@
 """People teaching sportbot: reactions, the correction buttons, admins' rejections.
 
 Every gesture becomes at most one vote per person and message
-(``training.votes``), only from people who may teach (``bot.admins.TeacherCheck``),
+(``training.storage.votes``), only from people who may teach (``bot.admins.TeacherCheck``),
 only with a known label; then the message's tag shows the label the votes
-resolve to (``training.teaching.winning_label``), or the model's own once
+resolve to (``training.storage.teaching.winning_label``), or the model's own once
 nobody's label stands.
 """
 
@@ -24,9 +24,9 @@ from training.classifiers.base import LABELS
 from training.config import TeachingSettings
 from training.data import OTHER_LABEL
 from training.errors import SportbotError
-from training.feedback import CORRECTED, FAILED, SKIPPED, TAGGED, FeedbackStore, TagInfo
-from training.teaching import ACCEPTED, newest_per_person, source_key, winning_label
-from training.votes import SAME, Correction, VoteStore
+from training.storage.tags import CORRECTED, FAILED, SKIPPED, TAGGED, TagInfo, TagStore
+from training.storage.teaching import ACCEPTED, newest_per_person, source_key, winning_label
+from training.storage.votes import SAME, Correction, VoteStore
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class Teaching:
         self,
         *,
         teaching: TeachingSettings,
-        feedback: FeedbackStore,
+        tags: TagStore,
         votes: VoteStore,
         tagger: Tagger,
         admins: AdminCheck,
@@ -70,7 +70,7 @@ class Teaching:
     ) -> None:
         self.models = models
         self.settings = teaching
-        self.feedback = feedback
+        self.tags = tags
         self.votes = votes
         self.tagger = tagger
         self.admins = admins
@@ -89,7 +89,7 @@ class Teaching:
         label = self.label_of_reaction(reaction)
         if label is None or not teacher.channel:
             return "not a label"
-        tag = self.feedback.tag_for(teacher.channel, ts)
+        tag = self.tags.tag_for(teacher.channel, ts)
         why_not = _unteachable(tag, label)
         if why_not:
             return why_not
@@ -118,7 +118,7 @@ class Teaching:
         """A correction button (under a /sport answer or the shortcut's)."""
         if label not in LABELS:
             return "not a label"
-        tag = self.feedback.tag_for(teacher.channel, ts) if teacher.channel and ts else None
+        tag = self.tags.tag_for(teacher.channel, ts) if teacher.channel and ts else None
         if tag is not None and tag.text:
             text = tag.text  # the whole message, not the button's cut of it
         return self._cast(
@@ -180,7 +180,7 @@ class Teaching:
     def _show_winner(self, client: WebClient, channel: str, ts: str) -> str | None:
         """Put the votes' winner on the message's tag; the label shown (None: the model's)."""
         winner, votes = self._winner(channel, ts)
-        tag = self.feedback.tag_for(channel, ts)
+        tag = self.tags.tag_for(channel, ts)
         if tag is None:
             return winner
         if winner is None:

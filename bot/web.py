@@ -19,7 +19,7 @@ from bot import fastpath
 from bot.startup import MASTER_TAGS
 from training import logs
 from training.config import Settings
-from training.db import Database
+from training.storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def _plain(start_response: Callable, status: str, body: str) -> Iterable[bytes]:
 def create_app(settings: Settings | None = None, **collaborators: Any) -> Router:
     """gunicorn's app factory: ``gunicorn 'bot.web:create_app()'``."""
     from bot.app import build_app
-    from training.db import connect
+    from training.storage.database import connect
 
     settings = settings or Settings.from_env()
     settings.slack.require("bot_token", "signing_secret")

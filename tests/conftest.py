@@ -67,7 +67,7 @@ def database(request: pytest.FixtureRequest, settings: Settings):
     Every test that uses it runs on SQLite, and again on PostgreSQL when
     TEST_DATABASE_URL is set (``.ci/run`` sets it), each in a database of its own.
     """
-    from training.db import connect
+    from training.storage.database import connect
 
     if request.param == "sqlite":
         db = connect(settings)
@@ -82,7 +82,7 @@ def database(request: pytest.FixtureRequest, settings: Settings):
 
 def _postgres_database(settings: Settings, url: str):
     from tests.postgres import fresh_database
-    from training.db import connect
+    from training.storage.database import connect
 
     with fresh_database(url) as db_url:
         db = connect(settings.with_changes(database_url=db_url))

@@ -218,7 +218,7 @@ _OPENAI_BACKENDS = OPENAI_BACKENDS
 
 
 def _database(settings: Settings):
-    from training.db import connect
+    from training.storage.database import connect
 
     return connect(settings)
 
@@ -448,8 +448,9 @@ def _read_texts(path: Path) -> list[str]:
 
 def _classifier(settings: Settings, model: str | None):
     """The model asked for, or the active one; trains the local model first when there is none."""
-    from training.registry import ModelRegistry, load_classifier
-    from training.spend import SpendLedger
+    from training.classifiers.loading import load_classifier
+    from training.storage.registry import ModelRegistry
+    from training.storage.spend import SpendLedger
 
     db = _database(settings)
     registry = ModelRegistry(db)
@@ -487,7 +488,7 @@ def models() -> None:
     def action(settings: Settings) -> None:
         from rich.table import Column, Table
 
-        from training.registry import ModelRegistry
+        from training.storage.registry import ModelRegistry
 
         infos = ModelRegistry(_database(settings)).list()
         if not infos:
@@ -527,7 +528,7 @@ def promote(
     """Make a registered model the active one (every process switches within seconds)."""
 
     def action(settings: Settings) -> None:
-        from training.registry import ModelRegistry
+        from training.storage.registry import ModelRegistry
 
         registry = ModelRegistry(_database(settings))
         info = registry.promote(_resolve_model(registry, model_id))
@@ -571,7 +572,7 @@ def runs_list(
         return
 
     def action(settings: Settings) -> None:
-        from training.runs import RunStore
+        from training.storage.runs import RunStore
 
         runs = RunStore(_database(settings)).list(limit=limit)
         if not runs:

@@ -3,7 +3,7 @@
 The 20 Newsgroups baseball/hockey training posts (as the walkthrough's
 ``sport2.jsonl``), the other 18 newsgroups' posts as ``other`` when the label
 set has it: a prompt/completion frame, ready for the preparation tool. And
-what people taught in Slack (``training.teaching``: one label per message,
+what people taught in Slack (``training.storage.teaching``: one label per message,
 weighted), kept apart: it is trained on, never held out, with its weights in a
 ``weights.jsonl`` beside the prepared files for the local model.
 """
@@ -22,10 +22,10 @@ from training.classifiers.base import LABELS
 from training.classifiers.local import seed_examples
 from training.config import TeachingSettings
 from training.data import OTHER_GROUPS, OTHER_LABEL, Source, load_newsgroups, sport_prompts
-from training.db import Database
-from training.schema import Example
-from training.teaching import Taught, taught
-from training.votes import VoteStore
+from training.storage.database import Database
+from training.storage.schema import Example
+from training.storage.teaching import Taught, taught
+from training.storage.votes import VoteStore
 
 WEIGHTS_FILE = "weights.jsonl"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from training.teaching import STATES
+from training.storage.teaching import STATES
 
 examples_app = typer.Typer(
     help="People's labels from Slack: list, export, reject.", invoke_without_command=True
@@ -95,8 +95,8 @@ def examples_reject(
 
 
 def _votes(settings):
-    from training.db import connect
-    from training.votes import VoteStore
+    from training.storage.database import connect
+    from training.storage.votes import VoteStore
 
     return VoteStore(connect(settings))
 
@@ -104,7 +104,7 @@ def _votes(settings):
 def _training_set(settings) -> list[dict]:
     from training.classifiers.base import LABELS
     from training.collect import taught_examples
-    from training.db import connect
+    from training.storage.database import connect
 
     items = taught_examples(connect(settings), LABELS, settings.teaching)
     return [

@@ -39,6 +39,7 @@ from training import prepare as prep
 from training import report as reporting
 from training.classifiers import local, scoring
 from training.classifiers.base import TextClassifier
+from training.classifiers.loading import load_classifier
 from training.classifiers.prompted import BACKEND as PROMPT_BACKEND
 from training.collect import (
     Collected,
@@ -49,7 +50,6 @@ from training.collect import (
 )
 from training.config import BACKENDS, DEFAULT_SEPARATOR, Settings
 from training.data import Source
-from training.db import Database
 from training.errors import (
     CostCapError,
     JobFailedError,
@@ -59,10 +59,11 @@ from training.errors import (
     RunError,
 )
 from training.evaluate import comparison_set, evaluate
-from training.registry import ModelInfo, ModelRegistry, load_classifier
-from training.runs import RunInfo, RunStore
-from training.schema import utcnow
 from training.states import Backend, ModelStatus, RunStatus
+from training.storage.database import Database
+from training.storage.registry import ModelInfo, ModelRegistry
+from training.storage.runs import RunInfo, RunStore
+from training.storage.schema import utcnow
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]

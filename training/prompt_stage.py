@@ -17,9 +17,9 @@ from training import pipeline
 from training import prepare as prep
 from training.classifiers import prompted
 from training.classifiers.scoring import file_sha256
-from training.registry import ModelInfo, ModelRegistry
-from training.runs import RunInfo
 from training.states import RunStatus
+from training.storage.registry import ModelInfo, ModelRegistry
+from training.storage.runs import RunInfo
 
 # Exact prompts of this many held-out texts (spread over the split) make the estimate.
 ESTIMATE_SAMPLE = 300

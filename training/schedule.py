@@ -19,9 +19,9 @@ import logging
 from typing import Any
 
 from training.config import Settings
-from training.db import Database
 from training.errors import FineTuningRefusedError, RunInProgressError, SportbotError
 from training.states import Backend, RunStatus
+from training.storage.database import Database
 
 log = logging.getLogger(__name__)
 JOB_ID = "sportbot-retrain"
@@ -36,7 +36,7 @@ _refused: dict[str, str] = {}
 def has_new_examples(db: Database) -> bool:
     """True when a labelled example is newer than what the last successful run learned."""
     from training.collect import newest_example_id
-    from training.runs import RunStore
+    from training.storage.runs import RunStore
 
     last = RunStore(db).last_succeeded()
     return newest_example_id(db) > (last.examples_upto if last else 0)
@@ -46,9 +46,9 @@ def new_corrections(db: Database) -> int:
     """Accepted labels from Slack newer than what the last successful run learned."""
     from sqlalchemy import func, select
 
-    from training.runs import RunStore
-    from training.schema import Example
-    from training.teaching import ACCEPTED
+    from training.storage.runs import RunStore
+    from training.storage.schema import Example
+    from training.storage.teaching import ACCEPTED
 
     last = RunStore(db).last_succeeded()
     upto = last.examples_upto if last else 0
@@ -65,7 +65,7 @@ def corrections_pay(settings: Settings, db: Database) -> bool:
 
 def retrain_on_corrections() -> None:
     """The clock's frequent job: a run once enough new corrections arrived."""
-    from training.db import connect
+    from training.storage.database import connect
 
     settings = Settings.from_env()
     try:
@@ -138,7 +138,7 @@ def retrain_if_needed(
 
 def scheduled_retrain(force: bool = False) -> None:
     """The scheduler's job: module-level so APScheduler can store it by reference."""
-    from training.db import connect
+    from training.storage.database import connect
 
     settings = Settings.from_env()
     try:

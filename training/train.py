@@ -19,12 +19,12 @@ from training.classifiers.local import LocalModel
 from training.collect import collect
 from training.config import Settings
 from training.data import Source
-from training.db import Database
 from training.errors import NoModelError
 from training.pipeline import Collector, Decision, Outcome, Progress, RunRequest, decide
-from training.registry import ModelInfo
 from training.report import SlackReport
 from training.states import Backend
+from training.storage.database import Database
+from training.storage.registry import ModelInfo
 
 __all__ = ["Decision", "decide", "fit_local_offline", "train", "train_configured", "train_local"]
 

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from training.config import OpenAISettings
-from training.db import Database
 from training.errors import ConfigError, WebhookSignatureError
-from training.schema import JobSignal, utcnow
+from training.storage.database import Database
+from training.storage.schema import JobSignal, utcnow
 
 JOB_EVENTS = frozenset(
     {"fine_tuning.job.succeeded", "fine_tuning.job.failed", "fine_tuning.job.cancelled"}

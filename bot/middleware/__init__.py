@@ -29,7 +29,7 @@ from bot.middleware.replays import ReplayGuard, changes_state
 from bot.middleware.signature import SignatureCheck
 from bot.model_source import ModelSource
 from bot.tagging import Tagger
-from training.feedback import FeedbackStore
+from training.storage.deliveries import DeliveryStore
 
 __all__ = [
     "DuplicateDeliveries",
@@ -44,13 +44,13 @@ __all__ = [
 
 
 def chain(
-    feedback: FeedbackStore, models: ModelSource | None, tagger: Tagger | None
+    deliveries: DeliveryStore, models: ModelSource | None, tagger: Tagger | None
 ) -> list[Middleware]:
     """The global middleware, in the order it must run (see the module docstring)."""
     found: list[Middleware] = [RateLimitNotices()]
     if tagger is not None:
         found.append(MessageEvents(tagger))
-    found += [DuplicateDeliveries(feedback), ReplayGuard(feedback)]
+    found += [DuplicateDeliveries(deliveries), ReplayGuard(deliveries)]
     if models is not None:
         found.append(InlineLocalSport(models))
     return found

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
-from training.feedback import FeedbackStore
+from training.storage.deliveries import DeliveryStore
 
 log = logging.getLogger("bot.middleware")
 
@@ -20,8 +20,8 @@ NO_RETRY = {"x-slack-no-retry": "1"}
 
 
 class DuplicateDeliveries(Middleware):
-    def __init__(self, feedback: FeedbackStore) -> None:
-        self.feedback = feedback
+    def __init__(self, deliveries: DeliveryStore) -> None:
+        self.deliveries = deliveries
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
@@ -30,7 +30,7 @@ class DuplicateDeliveries(Middleware):
         event_id = body.get("event_id")
         if body.get("type") != "event_callback" or not event_id:
             return next()
-        if self.feedback.claim_event(event_id):
+        if self.deliveries.claim_event(event_id):
             return next()
         log.info("Event %s already handled: duplicate delivery ignored", event_id)
         return BoltResponse(status=200, body="", headers=dict(NO_RETRY))

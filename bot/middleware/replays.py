@@ -17,7 +17,7 @@ from slack_bolt.middleware import Middleware
 
 from bot.middleware.signature import first_header
 from bot.sport_text import parse
-from training.feedback import FeedbackStore
+from training.storage.deliveries import DeliveryStore
 
 log = logging.getLogger("bot.middleware")
 
@@ -25,8 +25,8 @@ REPLAY_PREFIX = "sig:"
 
 
 class ReplayGuard(Middleware):
-    def __init__(self, feedback: FeedbackStore) -> None:
-        self.feedback = feedback
+    def __init__(self, deliveries: DeliveryStore) -> None:
+        self.deliveries = deliveries
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
@@ -37,7 +37,7 @@ class ReplayGuard(Middleware):
         signature = first_header(req, "x-slack-signature")
         if not signature or not changes_state(body):
             return next()
-        if not self.feedback.claim_event(REPLAY_PREFIX + signature):
+        if not self.deliveries.claim_event(REPLAY_PREFIX + signature):
             log.warning("Refused a replayed request (a signature already used)")
             return BoltResponse(status=401, body="")
         return next()

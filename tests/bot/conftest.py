@@ -24,8 +24,8 @@ from tests.standins.block_kit import blocks_errors
 from tests.standins.slack_api import TEAM, SlackStandIn
 from training.classifiers.base import LABELS, TextClassifier
 from training.config import Settings, SlackSettings
-from training.db import Database
-from training.registry import ModelRegistry
+from training.storage.database import Database
+from training.storage.registry import ModelRegistry
 
 if TYPE_CHECKING:
     from bot.app import Services

@@ -9,7 +9,8 @@ import pytest
 from bot.app import Services, build_app
 from tests.bot.conftest import FakeClassifier
 from training.config import SlackSettings
-from training.feedback import FeedbackStore
+from training.storage.deliveries import DeliveryStore
+from training.storage.tags import TagStore
 
 pytestmark = pytest.mark.unit
 
@@ -20,12 +21,13 @@ def test_the_app_carries_its_collaborators_as_typed_fields(settings) -> None:
     try:
         services = app.sportbot
         assert isinstance(services, Services)
-        assert isinstance(services.feedback, FeedbackStore)
+        assert isinstance(services.tags, TagStore)
+        assert isinstance(services.deliveries, DeliveryStore)
         assert services.as_kwargs() == {
             field.name: getattr(services, field.name) for field in dataclasses.fields(Services)
         }
         with pytest.raises(dataclasses.FrozenInstanceError):
-            services.feedback = None  # type: ignore[misc]
+            services.tags = None  # type: ignore[misc]
     finally:
         services.models.stop()
         services.tagger.stop()

@@ -111,8 +111,8 @@ def test_the_admins_home_view_with_its_most_corrections_is_valid(text: str, labe
     from types import SimpleNamespace
 
     from tests.standins.block_kit import view_errors
-    from training.feedback import WeeklyCounts
-    from training.votes import Correction
+    from training.storage.tags import WeeklyCounts
+    from training.storage.votes import Correction
 
     corrections = [
         Correction(

@@ -17,7 +17,7 @@ HOCKEY = "the goalie stopped the puck"
 
 
 def _tag(bot, ts):
-    return bot.services.feedback.tag_for(CHANNEL, ts)
+    return bot.services.tags.tag_for(CHANNEL, ts)
 
 
 def _settled(bot, ts, status="tagged"):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.bot.conftest import CHANNEL, wait_until
 from tests.system.conftest import register_tiny_model
-from training.registry import ModelRegistry
+from training.storage.registry import ModelRegistry
 
 pytestmark = pytest.mark.e2e
 
@@ -77,8 +77,8 @@ def test_tagging_falls_back_too(openai_bot, slack_api, openai_api, database):
 
     call = slack_api.wait_for("reactions.add")[0]
     assert call.params["channel"] == CHANNEL
-    from training.feedback import FeedbackStore
+    from training.storage.tags import TagStore
 
-    tag = FeedbackStore(database).tag_for(CHANNEL, "1700000200.000001")
+    tag = TagStore(database).tag_for(CHANNEL, "1700000200.000001")
     assert tag is not None
     assert tag.model_id == local_id

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.bot.conftest import CHANNEL, wait_until
-from training.schema import Example
+from training.storage.schema import Example
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,7 @@ def _examples(database) -> list[Example]:
 
 def _tagged(bot, ts):
     bot.message(BASEBALL, ts=ts)
-    feedback = bot.services.feedback
+    feedback = bot.services.tags
     return wait_until(lambda: (t := feedback.tag_for(CHANNEL, ts)) and t.status == "tagged" and t)
 
 
@@ -49,7 +49,7 @@ def test_correction_button_on_a_tagged_message_stores_example_and_fixes_tag(
     )
     assert slack_api.calls_to("reactions.remove")[0].params["name"] == "baseball"
     assert slack_api.calls_to("reactions.add")[-1].params["name"] == "ice_hockey_stick_and_puck"
-    tag = bot.services.feedback.tag_for(CHANNEL, "10.1")
+    tag = bot.services.tags.tag_for(CHANNEL, "10.1")
     assert (tag.status, tag.corrected_label, tag.corrected_by) == ("corrected", "hockey", "UBOB")
 
 
@@ -85,7 +85,7 @@ def test_other_sports_reaction_by_a_person_corrects_the_tag(bot, slack_api, data
     slack_api.wait_for("reactions.remove")
     example = wait_until(lambda: _examples(database))[0]
     assert (example.label, example.source, example.text) == ("hockey", "reaction", BASEBALL)
-    tag = bot.services.feedback.tag_for(CHANNEL, "11.1")
+    tag = bot.services.tags.tag_for(CHANNEL, "11.1")
     assert tag.corrected_label == "hockey"
     assert tag.reaction == "ice_hockey_stick_and_puck"
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.bot.conftest import ADMIN
-from training.schema import TrainingRun
+from training.storage.schema import TrainingRun
 
 pytestmark = pytest.mark.e2e
 

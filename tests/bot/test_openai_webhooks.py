@@ -10,7 +10,7 @@ import pytest
 from tests.training.test_webhooks import SECRET, signed
 from training import webhooks
 from training.config import OpenAISettings
-from training.schema import utcnow
+from training.storage.schema import utcnow
 
 pytestmark = pytest.mark.e2e
 

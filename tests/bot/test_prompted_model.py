@@ -11,8 +11,8 @@ from tests.system.conftest import register_tiny_model
 from training.classifiers import prompted
 from training.classifiers.scoring import file_sha256
 from training.config import TrainingSettings
-from training.feedback import FeedbackStore
-from training.registry import ModelRegistry
+from training.storage.registry import ModelRegistry
+from training.storage.tags import TagStore
 
 pytestmark = pytest.mark.e2e
 
@@ -77,7 +77,7 @@ def test_sport_and_tags_name_the_prompted_model_and_status_shows_its_cost(
 
     bot.message("the goalie stopped the puck on the power play", ts="1700000300.000001")
     slack_api.wait_for("reactions.add")
-    tag = wait_until(lambda: FeedbackStore(database).tag_for(CHANNEL, "1700000300.000001"))
+    tag = wait_until(lambda: TagStore(database).tag_for(CHANNEL, "1700000300.000001"))
     assert tag.model_id == model_id
 
     status = bot.command("status").text

@@ -14,7 +14,7 @@ from tests.bot.conftest import wait_until
 from tests.bot.test_tagging import _Inline, _message, _Models, _ShutDown
 from training.classifiers.base import Prediction
 from training.config import SlackSettings
-from training.feedback import FAILED, PENDING, TAGGED, FeedbackStore
+from training.storage.tags import FAILED, PENDING, TAGGED, TagStore
 
 pytestmark = pytest.mark.unit
 
@@ -44,7 +44,7 @@ def _tagger(database, slack_api, **slack) -> Tagger:
     settings = SlackSettings(
         bot_token="xoxb-test", api_url=slack_api.url, tag_delay_seconds=0, **slack
     )
-    return Tagger(settings, FeedbackStore(database), _Models("hockey"), executor=_Inline())
+    return Tagger(settings, TagStore(database), _Models("hockey"), executor=_Inline())
 
 
 def _plain_client(slack_api) -> WebClient:
@@ -53,7 +53,7 @@ def _plain_client(slack_api) -> WebClient:
 
 
 def _settled(tagger: Tagger, ts: str):
-    tag = tagger.feedback.tag_for("C1", ts)
+    tag = tagger.tags.tag_for("C1", ts)
     return tag if tag.status != PENDING else None
 
 
@@ -148,11 +148,11 @@ def test_an_emoji_slack_does_not_know_is_reported_once_loudly(database, slack_ap
 def test_resume_pending_finishes_every_tag_past_a_bad_one(database, slack_api):
     slack = SlackSettings(bot_token="xoxb-test", api_url=slack_api.url, tag_delay_seconds=0)
     # A tagger stopped before reacting leaves its classified tags pending.
-    stopped = Tagger(slack, FeedbackStore(database), _Models("hockey"), executor=_ShutDown())
+    stopped = Tagger(slack, TagStore(database), _Models("hockey"), executor=_ShutDown())
     for ts in ("15.1", "15.2", "15.3"):
         stopped.accept(_message(ts))
     stopped.work_once(make_client(slack))
-    assert all(stopped.feedback.tag_for("C1", ts).status == PENDING for ts in ("15.1", "15.2"))
+    assert all(stopped.tags.tag_for("C1", ts).status == PENDING for ts in ("15.1", "15.2"))
     slack_api.fail("reactions.add", "too_many_emoji", times=1)  # the first one refused
     restarted = _tagger(database, slack_api)
 

@@ -11,7 +11,7 @@ from bot.retraining import Retrainer
 from bot.slack_client import make_client
 from tests.training.test_pipeline import prepared_files, sports_frame
 from training.config import SlackSettings
-from training.runs import RunStore
+from training.storage.runs import RunStore
 from training.train import train_local
 
 

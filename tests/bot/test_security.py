@@ -25,7 +25,7 @@ from tests.bot.conftest import (
 )
 from tests.standins.slack_api import TEAM
 from training.config import SlackSettings
-from training.registry import ModelRegistry
+from training.storage.registry import ModelRegistry
 
 pytestmark = pytest.mark.e2e
 
@@ -77,11 +77,11 @@ def test_a_replayed_button_click_is_refused(bot, database):
     assert bot.post(body, kind, timestamp=stamp).status == 200
     assert bot.post(body, kind, timestamp=stamp).status == 401
 
-    from training.feedback import FeedbackStore
+    from training.storage.votes import VoteStore
 
-    wait_until(lambda: FeedbackStore(database).examples())
+    wait_until(lambda: VoteStore(database).examples())
     time.sleep(0.2)
-    assert len(FeedbackStore(database).examples()) == 1
+    assert len(VoteStore(database).examples()) == 1
 
 
 def test_a_classify_request_sent_twice_is_answered_twice(bot):

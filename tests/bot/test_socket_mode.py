@@ -23,8 +23,8 @@ from tests.standins.slack_api import SlackStandIn
 from tests.standins.socket_mode import SocketModeStandIn
 from tests.system.conftest import HOCKEY, base_env, register_tiny_model
 from training.config import Settings, SlackSettings
-from training.db import connect
-from training.feedback import FeedbackStore
+from training.storage.database import connect
+from training.storage.votes import VoteStore
 
 pytestmark = pytest.mark.e2e
 
@@ -225,7 +225,7 @@ def test_socket_mode_answers_command_event_and_button_as_http_does(
         assert over_http.params["text"] == thanks.params["text"]
     finally:
         http.close()
-    store = FeedbackStore(connect(Settings(home=home)))
+    store = VoteStore(connect(Settings(home=home)))
     # Both ways thanked; the same person's same label for the same text is stored once.
     assert [(e.label, e.user_id, e.state) for e in store.examples()] == [
         ("baseball", "UALICE", "accepted")

@@ -15,7 +15,7 @@ from tests.bot.conftest import wait_until
 from training.classifiers.base import Prediction
 from training.config import Settings, SlackSettings
 from training.errors import ConfigError, NoModelError, OpenAIError
-from training.feedback import FAILED, SKIPPED, TAGGED, FeedbackStore
+from training.storage.tags import FAILED, SKIPPED, TAGGED, TagStore
 
 pytestmark = pytest.mark.unit
 
@@ -47,11 +47,11 @@ class _Inline:
 def _tagger(database, slack_api, models: _Models) -> Tagger:
     # No gathering: each test's round tags what it queued (Gathering has its own tests).
     slack = SlackSettings(bot_token="xoxb-test", api_url=slack_api.url, tag_delay_seconds=0)
-    return Tagger(slack, FeedbackStore(database), models, executor=_Inline())
+    return Tagger(slack, TagStore(database), models, executor=_Inline())
 
 
 def _tagged(tagger: Tagger, ts: str):
-    tag = tagger.feedback.tag_for("C1", ts)
+    tag = tagger.tags.tag_for("C1", ts)
     return tag if tag.status == TAGGED else None
 
 
@@ -66,7 +66,7 @@ def test_accept_stores_a_message_once_and_ignores_what_is_not_tagged(database, s
     assert tagger.accept(_message("1.1")) == DUPLICATE
     assert tagger.accept({**_message("1.2"), "subtype": "message_changed"}) == IGNORED
     assert tagger.accept({**_message("1.3"), "bot_id": "B1"}) == IGNORED
-    assert [row.ts for row in tagger.feedback.queued_tags(10)] == ["1.1"]
+    assert [row.ts for row in tagger.tags.queued_tags(10)] == ["1.1"]
 
 
 def test_a_round_classifies_queued_messages_and_reacts(database, slack_api):
@@ -94,7 +94,7 @@ def test_without_a_model_messages_are_skipped_not_retried(database, slack_api, c
 
     tagger.work_once(make_client(tagger.slack))
 
-    assert tagger.feedback.tag_for("C1", "3.1").status == SKIPPED
+    assert tagger.tags.tag_for("C1", "3.1").status == SKIPPED
     assert "left untagged" in caplog.text
     assert slack_api.calls_to("reactions.add") == []
 
@@ -108,7 +108,7 @@ def test_a_failing_openai_model_marks_the_message_failed_with_one_warning(
 
     tagger.work_once(make_client(tagger.slack))
 
-    assert tagger.feedback.tag_for("C1", "4.1").status == FAILED
+    assert tagger.tags.tag_for("C1", "4.1").status == FAILED
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "timed out" in warnings[0].getMessage()
@@ -185,14 +185,14 @@ def test_no_delay_tags_at_once_and_an_empty_queue_is_not_work():
 
 def test_the_tagger_leaves_arriving_messages_queued_until_they_stop(database, slack_api):
     slack = SlackSettings(bot_token="xoxb-test", api_url=slack_api.url, tag_delay_seconds=30)
-    tagger = Tagger(slack, FeedbackStore(database), _Models("hockey"), executor=_Inline())
+    tagger = Tagger(slack, TagStore(database), _Models("hockey"), executor=_Inline())
     client = make_client(slack)
     tagger.accept(_message("6.1"))
 
     assert tagger.work_once(client) == 0
     tagger.accept(_message("6.2"))  # still arriving
     assert tagger.work_once(client) == 0
-    assert [row.ts for row in tagger.feedback.queued_tags(10)] == ["6.1", "6.2"]
+    assert [row.ts for row in tagger.tags.queued_tags(10)] == ["6.1", "6.2"]
 
     assert tagger.work_once(client) == 2  # a look with nothing new: tag them
     added = [call.params["timestamp"] for call in slack_api.calls_to("reactions.add")]
@@ -217,12 +217,12 @@ class _ShutDown:
 def test_an_exiting_process_leaves_pending_tags_quietly(database, slack_api, caplog):
     caplog.set_level(logging.INFO, logger="bot.tagging")
     slack = SlackSettings(bot_token="xoxb-test", api_url=slack_api.url, tag_delay_seconds=0)
-    tagger = Tagger(slack, FeedbackStore(database), _Models("hockey"), executor=_ShutDown())
+    tagger = Tagger(slack, TagStore(database), _Models("hockey"), executor=_ShutDown())
     tagger.accept(_message("7.1"))
 
     tagger.work_once(make_client(slack))
 
-    assert tagger.feedback.tag_for("C1", "7.1").status == "pending"  # resume_pending's
+    assert tagger.tags.tag_for("C1", "7.1").status == "pending"  # resume_pending's
     assert tagger._stop.is_set()
     assert "leaves its pending tags" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

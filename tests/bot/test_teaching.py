@@ -12,8 +12,8 @@ import pytest
 from tests.bot.conftest import ADMIN, CHANNEL, wait_until
 from tests.standins.slack_api import TEAM
 from training.config import TeachingSettings
-from training.teaching import ACCEPTED, REJECTED, WITHDRAWN
-from training.votes import VoteStore
+from training.storage.teaching import ACCEPTED, REJECTED, WITHDRAWN
+from training.storage.votes import VoteStore
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +24,7 @@ TAGGED = "what a home run by the batter"  # the fake model: baseball, tagged
 
 def _stored(bot, text, ts, status):
     bot.message(text, ts=ts)
-    feedback = bot.services.feedback
+    feedback = bot.services.tags
     return wait_until(lambda: (t := feedback.tag_for(CHANNEL, ts)) and t.status == status and t)
 
 
@@ -46,7 +46,7 @@ def _votes(database):
 
 
 def _tag(bot, ts):
-    return bot.services.feedback.tag_for(CHANNEL, ts)
+    return bot.services.tags.tag_for(CHANNEL, ts)
 
 
 def _settled(check):

@@ -14,7 +14,9 @@ from bot.sport_text import parse
 from bot.tagging import Emoji, is_taggable
 from training.config import SlackSettings
 from training.errors import NoModelError
-from training.feedback import FeedbackStore
+from training.storage.deliveries import DeliveryStore
+from training.storage.tags import TagStore
+from training.storage.votes import VoteStore
 
 pytestmark = pytest.mark.unit
 
@@ -92,19 +94,19 @@ def test_bind_fills_keyword_only_collaborators_and_hides_them_from_bolt():
 
 
 def test_claim_event_is_true_once(database):
-    feedback = FeedbackStore(database)
+    deliveries = DeliveryStore(database)
 
-    assert feedback.claim_event("Ev1") is True
-    assert feedback.claim_event("Ev1") is False
-    assert FeedbackStore(database).claim_event("Ev1") is False
+    assert deliveries.claim_event("Ev1") is True
+    assert deliveries.claim_event("Ev1") is False
+    assert DeliveryStore(database).claim_event("Ev1") is False
 
 
 def test_weekly_counts(database):
-    feedback = FeedbackStore(database)
+    tags = TagStore(database)
     for ts in ("1", "2"):
-        feedback.queue_tag(channel="C", ts=ts, text="t")
-    tagged, skipped = feedback.queued_tags(2)
-    feedback.settle_queued(
+        tags.queue_tag(channel="C", ts=ts, text="t")
+    tagged, skipped = tags.queued_tags(2)
+    tags.settle_queued(
         [
             {"tag_id": tagged.id, "label": "hockey", "confidence": 0.9, "model_id": "m"}
             | {"reaction": "hockey", "status": "tagged"},
@@ -112,11 +114,11 @@ def test_weekly_counts(database):
             | {"reaction": None, "status": "skipped"},
         ]
     )
-    feedback.correct_tag(channel="C", ts="1", label="baseball", user="U", reaction="baseball")
-    feedback.record_example(
+    tags.correct_tag(channel="C", ts="1", label="baseball", user="U", reaction="baseball")
+    VoteStore(database).record_example(
         text="t", label="baseball", user="U", channel="C", ts="1", source="button"
     )
 
-    counts = feedback.weekly_counts()
+    counts = tags.weekly_counts()
 
     assert (counts.tagged, counts.corrected, counts.examples) == (1, 1, 1)

@@ -15,7 +15,7 @@ import pytest
 from bot.startup import gunicorn_argv, gunicorn_executable
 from bot.web import Router
 from tests.bot.conftest import SECRET, FakeClassifier, ServedBot, wait_until
-from training.db import Database, make_engine
+from training.storage.database import Database, make_engine
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -50,11 +50,11 @@ def tiny_texts(flip: bool = False) -> tuple[list[str], list[str]]:
 def register_tiny_model(db: Any, directory: Path, *, flip: bool = False, promote: bool = True):
     """Fit, save, register (and promote) a tiny local model; its ModelInfo.
 
-    ``db`` is a ``training.db.Database`` or a database URL.
+    ``db`` is a ``training.storage.database.Database`` or a database URL.
     """
     from training.classifiers import local, scoring
-    from training.db import Database, make_engine
-    from training.registry import ModelRegistry
+    from training.storage.database import Database, make_engine
+    from training.storage.registry import ModelRegistry
 
     texts, labels = tiny_texts(flip)
     # Without the shipped lists: a flipped model must say what its own texts taught it.
@@ -93,7 +93,7 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         pytest.skip("TEST_DATABASE_URL is not set: multi-process PostgreSQL tests skipped")
-    from training.db import connect
+    from training.storage.database import connect
 
     with fresh_database(url, "sportbot_sys") as db_url:
         home = tmp_path_factory.mktemp("migrate")

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, func, select
 
 from tests.standins.slack_api import SlackStandIn
 from tests.system.conftest import Web, app_env, poll, register_tiny_model
-from training.schema import Example, Tag
+from training.storage.schema import Example, Tag
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_postgres]
 

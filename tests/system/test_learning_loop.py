@@ -21,11 +21,12 @@ import numpy as np
 import pytest
 
 from tests.bot.conftest import CHANNEL, SECRET, FakeRetrain, ServedBot, wait_until
+from training.classifiers.loading import load_classifier
 from training.config import SlackSettings
 from training.data import label_of, load_newsgroups
-from training.db import connect
-from training.registry import ModelRegistry, load_classifier
-from training.votes import VoteStore
+from training.storage.database import connect
+from training.storage.registry import ModelRegistry
+from training.storage.votes import VoteStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_data]
 
@@ -76,7 +77,7 @@ def test_a_community_teaches_with_reactions_and_one_retrain_learns_it(
 
     bot = ServedBot(create_app(bot_settings, db=db, retrain=FakeRetrain()), slack_api)
     try:
-        feedback = bot.services.feedback
+        feedback = bot.services.tags
         for number, row in enumerate(taught):
             bot.message(row["text"], ts=f"100.{number:04d}")
         tags = [

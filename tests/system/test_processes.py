@@ -18,7 +18,7 @@ from tests.system.conftest import (
     register_tiny_model,
     sportbot_cli,
 )
-from training.schema import Tag, TrainingRun
+from training.storage.schema import Tag, TrainingRun
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_postgres]
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app  # the real `sportbot` program (pyproject scripts)
 from tests.training.test_pipeline import sports_frame
-from training.registry import ModelRegistry
+from training.storage.registry import ModelRegistry
 
 REPO = Path(__file__).resolve().parents[2]
 ADVICE = re.compile(r"`(sportbot [^`]*)`")
@@ -179,6 +179,6 @@ def test_prepare_next_step_runs_as_printed(monkeypatch, tmp_path, openai_api) ->
 
 def active_backend() -> str:
     from training.config import Settings
-    from training.db import connect
+    from training.storage.database import connect
 
     return ModelRegistry(connect(Settings.from_env())).active().backend

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from training import cli
 from training.classifiers import local
 from training.config import Settings
-from training.db import connect
-from training.registry import ModelRegistry
-from training.runs import RunStore
+from training.storage.database import connect
+from training.storage.registry import ModelRegistry
+from training.storage.runs import RunStore
 
 pytestmark = pytest.mark.unit
 runner = CliRunner()

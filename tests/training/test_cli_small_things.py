@@ -17,9 +17,9 @@ from tests.training.test_cli import _register_tiny_model
 from tests.training.test_openai_errors import _prepared
 from training import cli
 from training.config import DEFAULT_COST_CAP_USD, Settings
-from training.db import connect
 from training.errors import ConfigError
-from training.registry import ModelRegistry
+from training.storage.database import connect
+from training.storage.registry import ModelRegistry
 
 runner = CliRunner()
 UPLOADS = "/v1/files"

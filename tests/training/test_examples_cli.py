@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from training import cli
 from training.collect import slack_examples
 from training.config import Settings
-from training.db import connect
-from training.teaching import REJECTED, source_key
-from training.votes import VoteStore
+from training.storage.database import connect
+from training.storage.teaching import REJECTED, source_key
+from training.storage.votes import VoteStore
 
 pytestmark = pytest.mark.e2e
 runner = CliRunner()

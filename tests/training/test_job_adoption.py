@@ -15,7 +15,7 @@ import pytest
 
 from tests.training.test_pipeline import ft_settings, run_openai  # noqa: F401
 from training import openai_jobs, pipeline
-from training.runs import RunStore
+from training.storage.runs import RunStore
 
 pytestmark = pytest.mark.e2e
 JOBS = "/v1/fine_tuning/jobs"

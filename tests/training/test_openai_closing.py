@@ -18,9 +18,9 @@ from tests.training.test_pipeline import collector
 from tests.training.test_schedule import add_example
 from training import schedule
 from training.config import Settings, TrainingSettings
-from training.db import connect
-from training.registry import ModelRegistry
-from training.runs import RunStore
+from training.storage.database import connect
+from training.storage.registry import ModelRegistry
+from training.storage.runs import RunStore
 
 pytestmark = pytest.mark.e2e
 JOBS = "/v1/fine_tuning/jobs"

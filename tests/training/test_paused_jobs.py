@@ -30,8 +30,8 @@ def test_a_paused_job_ends_the_wait_releases_the_lock_and_resumes_later(
     from bot.blocks import status_text
     from training.cli import app
     from training.config import Settings
-    from training.db import connect
-    from training.runs import RunStore
+    from training.storage.database import connect
+    from training.storage.runs import RunStore
 
     monkeypatch.setenv("SPORTBOT_PAUSED_LIMIT_SECONDS", "0")
     runner = CliRunner()

@@ -13,13 +13,14 @@ from sqlalchemy import update
 from training import pipeline
 from training import prepare as prep
 from training.classifiers import scoring
+from training.classifiers.loading import load_classifier
 from training.collect import Collected
 from training.config import OpenAISettings, SlackSettings, TrainingSettings
 from training.errors import CostCapError, JobFailedError, RunInProgressError
 from training.pipeline import RunRequest
-from training.registry import ModelRegistry, load_classifier
-from training.runs import RunStore
-from training.schema import ModelRecord
+from training.storage.registry import ModelRegistry
+from training.storage.runs import RunStore
+from training.storage.schema import ModelRecord
 from training.train import train, train_local
 
 TEAMS_B = ["Yankees", "Red Sox", "Dodgers", "Mets", "Cubs", "Giants", "Astros", "Braves"]
@@ -594,7 +595,7 @@ def test_killed_cli_process_is_resumed_on_the_same_job(cli_env, openai_api) -> N
     import time
 
     from training.config import Settings
-    from training.db import connect
+    from training.storage.database import connect
 
     train_path, valid_path = cli_env
     command = [sys.executable, "-c", "from bot.cli import main; main()"]

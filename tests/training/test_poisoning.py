@@ -20,8 +20,8 @@ from training import prepare as prep
 from training.classifiers.local import LocalModel
 from training.collect import collect, sample_weights, write_weights
 from training.config import SlackSettings, TeachingSettings
-from training.teaching import source_key
-from training.votes import VoteStore
+from training.storage.teaching import source_key
+from training.storage.votes import VoteStore
 
 pytestmark = pytest.mark.needs_data
 

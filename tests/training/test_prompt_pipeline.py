@@ -15,12 +15,13 @@ import pytest
 
 from tests.training.test_pipeline import collector, slack_client, sports_frame
 from training.classifiers import prompted
+from training.classifiers.loading import load_classifier
 from training.config import PromptSettings, SlackSettings, TrainingSettings
 from training.errors import CostCapError, RunError
 from training.pipeline import RunRequest
-from training.registry import ModelRegistry, load_classifier
-from training.runs import RunStore
 from training.schedule import scheduled_backend
+from training.storage.registry import ModelRegistry
+from training.storage.runs import RunStore
 from training.train import train, train_configured
 
 pytestmark = pytest.mark.e2e

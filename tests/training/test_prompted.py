@@ -21,7 +21,7 @@ from training.errors import (
     OpenAIRateLimitError,
     OpenAIUnreachableError,
 )
-from training.spend import SpendLedger
+from training.storage.spend import SpendLedger
 
 pytestmark = pytest.mark.unit
 

@@ -7,8 +7,8 @@ import pytest
 from tests.training.test_pipeline import collector
 from training import schedule
 from training.config import TrainingSettings
-from training.runs import RunStore
-from training.schema import Example
+from training.storage.runs import RunStore
+from training.storage.schema import Example
 
 
 def add_example(db, text: str = "Great save by the goalie", label: str = "hockey") -> int:

@@ -16,9 +16,10 @@ from sklearn.feature_extraction import FeatureHasher
 
 from tests.training.test_local_model import _SMALL, _post, _refitless, _synthetic
 from training.classifiers import local, scoring
+from training.classifiers.loading import load_classifier
 from training.classifiers.local import LocalModel
 from training.errors import ClassifyError, ModelFileError
-from training.registry import ModelRegistry, load_classifier
+from training.storage.registry import ModelRegistry
 
 REPO = Path(__file__).resolve().parents[2]
 # Text as Slack and news posts bring it: any letters, accents, emoji, odd spaces.

@@ -40,7 +40,7 @@ def test_a_member_is_its_string_in_comparisons_and_json() -> None:
 def test_members_are_stored_as_their_strings_and_read_back(database) -> None:
     from sqlalchemy import text
 
-    from training.registry import ModelRegistry
+    from training.storage.registry import ModelRegistry
 
     registry = ModelRegistry(database)
     registry.register(id="prompt:m:1", backend=Backend.openai_prompt, labels=list(states.LABELS))

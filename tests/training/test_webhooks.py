@@ -13,7 +13,7 @@ import pytest
 from training import webhooks
 from training.config import OpenAISettings
 from training.errors import ConfigError, WebhookSignatureError
-from training.schema import utcnow
+from training.storage.schema import utcnow
 
 pytestmark = pytest.mark.unit
 SECRET = "whsec_" + base64.b64encode(b"sportbot-webhook-test-secret").decode()

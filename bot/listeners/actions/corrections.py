@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.teaching import Teacher, Teaching
-from training.votes import CHANGED, NEW, SAME
+from training.storage.votes import CHANGED, NEW, SAME
 
 REFUSED_TEXT = (
     "Sorry, sportbot only learns from people of this workspace, in the channels it serves."

@@ -14,7 +14,7 @@ from bot.home_chart import HomeChart
 from bot.listeners.events.app_home import publish_home
 from bot.model_source import ModelSource
 from bot.teaching import Teaching
-from training.feedback import FeedbackStore
+from training.storage.tags import TagStore
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def reject_clicked(
     admins: AdminCheck,
     teaching: Teaching,
     models: ModelSource,
-    feedback: FeedbackStore,
+    tags: TagStore,
     home_chart: HomeChart,
 ) -> None:
     ack()
@@ -48,7 +48,7 @@ def reject_clicked(
         client,
         admin,
         models=models,
-        feedback=feedback,
+        tags=tags,
         admins=admins,
         teaching=teaching,
         home_chart=home_chart,

@@ -12,7 +12,7 @@ from bot.admins import AdminCheck
 from bot.home_chart import HomeChart
 from bot.model_source import ModelSource
 from bot.teaching import Teaching
-from training.feedback import FeedbackStore
+from training.storage.tags import TagStore
 
 
 def app_home_opened(
@@ -20,7 +20,7 @@ def app_home_opened(
     client: WebClient,
     *,
     models: ModelSource,
-    feedback: FeedbackStore,
+    tags: TagStore,
     admins: AdminCheck,
     teaching: Teaching,
     home_chart: HomeChart,
@@ -31,7 +31,7 @@ def app_home_opened(
         client,
         event["user"],
         models=models,
-        feedback=feedback,
+        tags=tags,
         admins=admins,
         teaching=teaching,
         home_chart=home_chart,
@@ -43,7 +43,7 @@ def publish_home(
     user: str,
     *,
     models: ModelSource,
-    feedback: FeedbackStore,
+    tags: TagStore,
     admins: AdminCheck,
     teaching: Teaching,
     home_chart: HomeChart,
@@ -53,7 +53,7 @@ def publish_home(
     view = blocks.home_view(
         info=models.active_info(),
         runs=runs,
-        counts=feedback.weekly_counts(),
+        counts=tags.weekly_counts(),
         is_admin=is_admin,
         chart_file=home_chart.file_id(client, runs),
         corrections=teaching.recent(blocks.HOME_CORRECTIONS) if is_admin else (),

@@ -1,8 +1,8 @@
-"""Alembic environment: runs migrations on the connection ``training.db.upgrade`` hands in."""
+"""Alembic environment: runs migrations on the connection ``database.upgrade`` hands in."""
 
 from alembic import context
 
-from training.schema import Base
+from training.storage.schema import Base
 
 # Tables other libraries own in the same database (APScheduler's job store).
 FOREIGN_TABLES = {"apscheduler_jobs"}

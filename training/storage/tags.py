@@ -1,15 +1,13 @@
-"""What people tell sportbot in Slack: tags it put on messages, corrections, examples.
+"""The tagger's work queue: the ``tags`` table, one row per channel message.
 
-The Slack app writes here; the retraining pipeline reads ``examples`` later.
-It never imports ``bot`` (the Slack app uses training, never the reverse) nor
-``slack_sdk``: it stores what the app hands it.
+The Slack app queues a message here (``queue_tag``), the tagger takes the oldest
+(``queued_tags``) and settles them (``settle_queued``); people's corrections of a
+tag are recorded on its row. It never imports ``bot`` (the Slack app uses
+training, never the reverse) nor ``slack_sdk``: it stores what the app hands it.
 
 The writes made for every message (``queue_tag``, ``settle_queued``,
-``set_tag_statuses``) are Core statements, not ORM sessions: a sixth of the CPU.
-
-``claim_event`` is the cross-process deduplication of Slack deliveries: the
-primary key of ``slack_events`` lets exactly one web process (or thread) claim
-an event id, however many times Slack redelivers it.
+``set_tag_statuses``) are Core statements, not ORM sessions: building and
+flushing an ORM object per message costs far more than the statement.
 """
 
 from __future__ import annotations
@@ -18,12 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, func, select, update
 
-from training.db import Database
-from training.schema import Example, SlackEvent, Tag, utcnow
 from training.states import TagStatus
-from training.teaching import source_key
+from training.storage.database import Database
+from training.storage.schema import Example, Tag, utcnow
 
 # A tag's states (training.states.TagStatus), by the names the tagger has always used.
 TAGGED = TagStatus.tagged
@@ -106,26 +103,13 @@ class WeeklyCounts:
     examples: int
 
 
-class FeedbackStore:
-    """Reads and writes ``slack_events``, ``tags`` and ``examples``."""
+class TagStore:
+    """Reads and writes ``tags``; counts ``examples`` for the weekly summary."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        # Built once (they depend on the dialect): both run for every Slack event.
-        self._claim = db.insert_ignoring_duplicates(SlackEvent.__table__)
+        # Built once (it depends on the dialect): it runs for every message event.
         self._queue = db.insert_ignoring_duplicates(Tag.__table__)
-
-    def claim_event(self, event_id: str) -> bool:
-        """True the first time ``event_id`` is seen by any process; False afterwards."""
-        return self.db.write(self._claim, {"event_id": event_id, "received_at": utcnow()}) == 1
-
-    def prune_events(self, older_than: timedelta = timedelta(days=2)) -> int:
-        """Forget event ids Slack can no longer redeliver (retries stop after ~5 minutes)."""
-        with self.db.session() as session:
-            result = session.execute(
-                delete(SlackEvent).where(SlackEvent.received_at < utcnow() - older_than)
-            )
-            return result.rowcount or 0
 
     def queue_tag(self, *, channel: str, ts: str, text: str) -> bool:
         """Store a new message to be classified; False when it is stored already."""
@@ -215,41 +199,6 @@ class FeedbackStore:
             if row is not None:
                 row.corrected_label = row.corrected_by = row.corrected_at = None
                 row.status, row.reaction = status, reaction
-
-    def record_example(
-        self,
-        *,
-        text: str,
-        label: str,
-        user: str | None,
-        channel: str | None,
-        ts: str | None,
-        source: str,
-    ) -> int:
-        """Store a labelled example for the next retraining, unchecked (the CLI, tests);
-        its id. Slack's labels go through ``training.votes.VoteStore.cast``."""
-        with self.db.session() as session:
-            row = Example(
-                text=text,
-                label=label,
-                user_id=user,
-                channel_id=channel,
-                message_ts=ts,
-                source=source,
-                source_key=source_key(channel if ts else None, ts, text),
-            )
-            session.add(row)
-            session.flush()
-            return row.id
-
-    def examples(self, *, after_id: int = 0) -> list[Example]:
-        """Examples newer than ``after_id``, oldest first (what retraining reads)."""
-        with self.db.session() as session:
-            rows = session.scalars(
-                select(Example).where(Example.id > after_id).order_by(Example.id)
-            ).all()
-            session.expunge_all()
-            return list(rows)
 
     def weekly_counts(self, *, now: datetime | None = None) -> WeeklyCounts:
         """Messages tagged, tags corrected and examples given in the last 7 days."""

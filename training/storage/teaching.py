@@ -1,7 +1,8 @@
 """What people's labels teach: one label per message, and how much it weighs.
 
-Pure functions over votes (``training.votes`` stores them). The rule, also in
-the README and docs/learning-loop.md:
+Pure functions over votes, beside the store that keeps them (``votes``): no
+database, no ``bot``, only ``training.config`` and ``training.states``. The
+rule, also in the README and docs/learning-loop.md:
 
 * **One message, one label.** Votes are grouped by what was labelled (the
   message, or for ``/sport`` text the text): a person's newest vote counts,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from training.config import TeachingSettings
-from training.teaching import Vote, newest_per_person, source_key, taught, winning_label
+from training.storage.teaching import Vote, newest_per_person, source_key, taught, winning_label
 
 pytestmark = pytest.mark.unit
 

@@ -11,9 +11,9 @@ from sqlalchemy import text
 
 from training.collect import sample_weights, slack_examples, write_weights
 from training.config import TeachingSettings
-from training.db import _alembic_config, make_engine
-from training.teaching import ACCEPTED, REJECTED, SUPERSEDED, WITHDRAWN, source_key
-from training.votes import CHANGED, NEW, SAME, VoteStore
+from training.storage.database import _alembic_config, make_engine
+from training.storage.teaching import ACCEPTED, REJECTED, SUPERSEDED, WITHDRAWN, source_key
+from training.storage.votes import CHANGED, NEW, SAME, VoteStore
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,9 @@
-"""Training runs as rows: every step saved as it happens, so a killed process can resume."""
+"""Training runs as rows: every step saved as it happens, so a killed process can resume.
+
+The ``runs`` table and the one ``locks`` row that lets a single run train at a
+time, across processes. The pipeline (``training.pipeline``) drives the steps;
+this module only stores them and imports nothing above ``training.storage``.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from training.db import Database
 from training.errors import RegistryError, RunInProgressError
-from training.schema import Lock, TrainingRun, utcnow
 from training.states import FINISHED_RUNS, RunStatus
+from training.storage.database import Database
+from training.storage.schema import Lock, TrainingRun, utcnow
 
 FINISHED = FINISHED_RUNS
 LOCK_NAME = "training"

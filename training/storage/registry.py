@@ -1,32 +1,23 @@
 """The model registry: every model sportbot knows, and which one is active.
 
 Exactly one model is active (a partial unique index says so in the database);
-``promote`` switches in one transaction. ``ActiveClassifier`` is what serving
-code holds: it asks the database which model is active at most every
-``refresh_seconds`` and loads the new one when another process promoted it, so
-no process needs a restart after a promotion.
+``promote`` switches in one transaction. Loading the classifier behind a row is
+``training.classifiers.loading``'s job: this module stores rows and imports no
+model family, nor ``bot``.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from training.classifiers.base import TextClassifier
-from training.config import DEFAULT_SEPARATOR, Settings
-from training.db import Database
 from training.errors import NoModelError, RegistryError
-from training.schema import ModelRecord, utcnow
-from training.states import Backend, ModelStatus
-
-log = logging.getLogger(__name__)
+from training.states import ModelStatus
+from training.storage.database import Database
+from training.storage.schema import ModelRecord, utcnow
 
 
 @dataclass(frozen=True)
@@ -171,94 +162,3 @@ class ModelRegistry:
         with self.db.session() as session:
             records = session.scalars(select(ModelRecord).order_by(ModelRecord.created_at.desc()))
             return [ModelInfo.of(record) for record in records]
-
-
-def load_classifier(
-    info: ModelInfo, settings: Settings, *, lean: bool = False, ledger: Any = None
-) -> TextClassifier:
-    """The classifier behind a registry entry (local artifact or OpenAI model).
-
-    ``lean``: a local model whose scoring arrays are recorded is loaded from them
-    alone (``scoring.ScoredModel``: same answers, no scikit-learn in the process),
-    as the Slack app does; older local models load whole. ``ledger``: the day's spend
-    (``training.spend.SpendLedger``) a prompted model checks and adds to.
-    """
-    if info.backend == Backend.local:
-        if not info.artifact_path:
-            raise NoModelError(f"Model {info.id} has no artifact file recorded.")
-        if lean and info.scorer_sha256:
-            from training.classifiers import scoring
-
-            return scoring.load(scoring.scorer_path(info.artifact_path), info.scorer_sha256)
-        if lean:
-            log.info(
-                "Model %s was saved without its scoring arrays: loading it whole "
-                "(scikit-learn, ~140 MB more); retraining (`sportbot train`) saves them",
-                info.id,
-            )
-        from training.classifiers import local
-
-        return local.load(info.artifact_path, expected_sha256=info.artifact_sha256)
-    if info.backend == Backend.openai:
-        from training.classifiers.openai_model import OpenAIModel
-
-        return OpenAIModel(
-            info.id,
-            settings=settings.openai,
-            labels=tuple(info.labels),
-            separator=info.separator or DEFAULT_SEPARATOR,
-            **({"system_message": info.system_message} if info.system_message else {}),
-        )
-    if info.backend == Backend.openai_prompt:
-        from training.classifiers import prompted
-
-        if not info.artifact_path:
-            raise NoModelError(f"Model {info.id} has no example bank recorded.")
-        return prompted.PromptedModel(
-            info.base_model or settings.prompt.model,
-            prompted.load_bank(info.artifact_path, info.artifact_sha256),
-            settings=settings.openai,
-            prompt=settings.prompt,
-            ledger=ledger,
-            model_id=info.id,
-        )
-    raise RegistryError(f"Model {info.id} has an unknown backend {info.backend!r}.")
-
-
-@dataclass
-class ActiveClassifier:
-    """The active model's classifier, reloaded when another process promotes a new one."""
-
-    registry: ModelRegistry
-    settings: Settings
-    refresh_seconds: float = 2.0
-    loader: Callable[[ModelInfo, Settings], TextClassifier] = load_classifier
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _current: tuple[ModelInfo, TextClassifier] | None = field(default=None, repr=False)
-    _checked_at: float = field(default=float("-inf"), repr=False)
-
-    def get(self) -> TextClassifier:
-        """The classifier to use now; NoModelError when no model is active."""
-        return self.current()[1]
-
-    def info(self) -> ModelInfo:
-        return self.current()[0]
-
-    def current(self) -> tuple[ModelInfo, TextClassifier]:
-        now = time.monotonic()
-        current = self._current
-        if current is not None and now - self._checked_at < self.refresh_seconds:
-            return current
-        with self._lock:
-            if self._current is not None and now - self._checked_at < self.refresh_seconds:
-                return self._current
-            active_id = self.registry.active_id()
-            if active_id is None:
-                raise NoModelError("No model is active yet: run `sportbot train` first.")
-            if self._current is None or self._current[0].id != active_id:
-                info = self.registry.get(active_id)
-                if info is None:  # retired between the two reads: look again next call
-                    raise NoModelError("The active model changed while loading; try again.")
-                self._current = (info, self.loader(info, self.settings))
-            self._checked_at = now
-            return self._current

@@ -1,7 +1,9 @@
-"""People's labels in the ``examples`` table: cast, withdrawn, rejected, listed.
+"""People's labels in the ``examples`` table: cast, withdrawn, rejected, listed, read.
 
-Nothing is deleted: a vote changes state (``training.teaching.STATES``) and
-stays, with who changed it and when. This module never imports ``bot``.
+Nothing is deleted: a vote changes state (``teaching.STATES``) and stays, with
+who changed it and when. Examples stored unchecked (the CLI, tests) and the
+examples retraining reads live here too: it is the ``examples`` table's one
+store. This module never imports ``bot``.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import select, text, update
 
-from training.db import Database
-from training.schema import Example, utcnow
-from training.teaching import ACCEPTED, REJECTED, SUPERSEDED, WITHDRAWN, Vote
+from training.storage.database import Database
+from training.storage.schema import Example, utcnow
+from training.storage.teaching import ACCEPTED, REJECTED, SUPERSEDED, WITHDRAWN, Vote, source_key
 
 # What ``VoteStore.cast`` did.
 NEW = "new"  # the person's first label for this key
@@ -64,7 +66,7 @@ class Correction:
 
 
 class VoteStore:
-    """Reads and writes votes (the ``examples`` table)."""
+    """Reads and writes votes (the ``examples`` table), and examples stored unchecked."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -175,6 +177,41 @@ class VoteStore:
             query = query.limit(limit)
         with self.db.session() as session:
             return [Correction.of(row) for row in session.scalars(query)]
+
+    def record_example(
+        self,
+        *,
+        text: str,
+        label: str,
+        user: str | None,
+        channel: str | None,
+        ts: str | None,
+        source: str,
+    ) -> int:
+        """Store a labelled example for the next retraining, unchecked (the CLI, tests);
+        its id. Slack's labels go through ``cast``."""
+        with self.db.session() as session:
+            row = Example(
+                text=text,
+                label=label,
+                user_id=user,
+                channel_id=channel,
+                message_ts=ts,
+                source=source,
+                source_key=source_key(channel if ts else None, ts, text),
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def examples(self, *, after_id: int = 0) -> list[Example]:
+        """Examples newer than ``after_id``, oldest first (what retraining reads)."""
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(Example).where(Example.id > after_id).order_by(Example.id)
+            ).all()
+            session.expunge_all()
+            return list(rows)
 
 
 def _lock_person_and_key(session: Any, key: str, user: str) -> None:

@@ -8,10 +8,9 @@ import threading
 import pytest
 from sqlalchemy import inspect
 
-from training.classifiers.base import TextClassifier
-from training.db import Database, connect, make_engine
 from training.errors import DatabaseUnavailableError, NoModelError, RegistryError
-from training.registry import ActiveClassifier, ModelRegistry
+from training.storage.database import connect
+from training.storage.registry import ModelRegistry
 
 pytestmark = pytest.mark.unit
 
@@ -41,11 +40,13 @@ def test_migrations_match_the_tables_in_code(database) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from training.schema import Base
+    from training.storage.schema import Base
 
     with database.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    assert diff == [], "schema.py changed without a migration: add one in training/migrations"
+    assert diff == [], (
+        "schema.py changed without a migration: add one in training/storage/migrations"
+    )
 
 
 def test_connect_twice_is_idempotent(settings) -> None:
@@ -97,37 +98,6 @@ def test_concurrent_promotions_leave_exactly_one_active(registry: ModelRegistry)
     for thread in threads:
         thread.join()
     assert [info.status for info in registry.list()].count("active") == 1
-
-
-class _Named(TextClassifier):
-    def __init__(self, model_id: str) -> None:
-        self.model_id = model_id
-
-
-def test_active_classifier_follows_a_promotion_by_another_process(
-    registry: ModelRegistry, database, settings
-) -> None:
-    _register(registry, "m1")
-    _register(registry, "m2")
-    registry.promote("m1")
-    loads = []
-
-    def loader(info, _settings):
-        loads.append(info.id)
-        return _Named(info.id)
-
-    active = ActiveClassifier(registry, settings, refresh_seconds=0.0, loader=loader)
-    assert active.get().model_id == "m1"
-    assert active.get().model_id == "m1"
-    other_process = Database(make_engine(database.engine.url.render_as_string(False)))
-    ModelRegistry(other_process).promote("m2")
-    assert active.get().model_id == "m2"
-    assert loads == ["m1", "m2"]
-
-
-def test_active_classifier_without_a_model_says_how_to_get_one(registry, settings) -> None:
-    with pytest.raises(NoModelError, match="sportbot train"):
-        ActiveClassifier(registry, settings).get()
 
 
 def test_unreachable_database_is_one_clear_error(settings) -> None:

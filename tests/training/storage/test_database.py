@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from training.db import Database, make_engine
 from training.errors import DatabaseUnavailableError
-from training.feedback import FeedbackStore
-from training.schema import Tag, utcnow
+from training.storage.database import Database, make_engine
+from training.storage.deliveries import DeliveryStore
+from training.storage.schema import Tag, utcnow
+from training.storage.tags import TagStore
 
 pytestmark = pytest.mark.unit
 
@@ -53,7 +54,7 @@ def test_an_unreachable_database_raises_a_clear_error(tmp_path: Path):
     broken = Database(make_engine(f"sqlite:///{tmp_path}/missing/dir/x.db"))
 
     with pytest.raises(DatabaseUnavailableError, match="Cannot reach the database"):
-        FeedbackStore(broken).claim_event("Ev1")
+        DeliveryStore(broken).claim_event("Ev1")
 
 
 def test_a_written_row_reads_back_as_written(database):
@@ -95,7 +96,7 @@ def test_a_refused_write_is_not_reported_as_an_unreachable_database(database):
 def test_a_write_waits_out_another_process_holding_sqlites_write_lock(settings, monkeypatch):
     """Another process's transaction (a tagger storing a batch) holds SQLite's one write
     lock: the write waits for it in its own short steps, then lands."""
-    from training.db import connect
+    from training.storage.database import connect
 
     database = connect(settings)
     other = make_engine(settings.db_url).raw_connection()  # another writer, as a process is
@@ -111,7 +112,7 @@ def test_a_write_waits_out_another_process_holding_sqlites_write_lock(settings, 
     assert _count(database, Tag) == 1
 
     # A lock held past the wait is an unreachable database (503: Slack delivers again).
-    monkeypatch.setattr("training.db.BUSY_TIMEOUT", 0.2)
+    monkeypatch.setattr("training.storage.database.BUSY_TIMEOUT", 0.2)
     other = make_engine(settings.db_url).raw_connection()
     other.execute("BEGIN IMMEDIATE")
     try:
@@ -128,13 +129,13 @@ def test_a_write_waits_out_another_process_holding_sqlites_write_lock(settings, 
 @pytest.mark.parametrize("name", ["what?now", "a#b", "100%real", "x?mode=ro"])
 def test_a_home_with_url_characters_opens_its_own_sqlite_file(tmp_path: Path, name: str) -> None:
     from training.config import Settings
-    from training.db import connect
+    from training.storage.database import connect
 
     home = tmp_path / name
     database = connect(Settings(home=home))
     try:
         assert database.engine.url.database == str(home / "sportbot.db")
-        FeedbackStore(database).queue_tag(channel="C1", ts="1.1", text="the goalie")
+        TagStore(database).queue_tag(channel="C1", ts="1.1", text="the goalie")
     finally:
         database.engine.dispose()
     assert (home / "sportbot.db").stat().st_size > 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from training.feedback import PENDING, QUEUED, SKIPPED, FeedbackStore
+from training.storage.tags import PENDING, QUEUED, SKIPPED, TagStore
 
 pytestmark = pytest.mark.unit
 
@@ -21,11 +21,11 @@ def _settled(tag_id: int, status: str = PENDING) -> dict:
 
 
 def test_a_message_is_queued_once(database):
-    feedback = FeedbackStore(database)
+    feedback = TagStore(database)
 
     assert feedback.queue_tag(channel="C1", ts="1.1", text="the goalie") is True
     assert feedback.queue_tag(channel="C1", ts="1.1", text="the goalie") is False  # redelivery
-    assert FeedbackStore(database).queue_tag(channel="C1", ts="1.1", text="x") is False
+    assert TagStore(database).queue_tag(channel="C1", ts="1.1", text="x") is False
 
     [queued] = feedback.queued_tags(10)
     assert (queued.channel, queued.ts, queued.text) == ("C1", "1.1", "the goalie")
@@ -34,7 +34,7 @@ def test_a_message_is_queued_once(database):
 
 
 def test_queued_tags_come_oldest_first_and_settled_ones_leave_the_queue(database):
-    feedback = FeedbackStore(database)
+    feedback = TagStore(database)
     for n in range(5):
         feedback.queue_tag(channel="C1", ts=f"{n}.1", text=f"message {n}")
 
@@ -50,10 +50,10 @@ def test_queued_tags_come_oldest_first_and_settled_ones_leave_the_queue(database
 
 
 def test_only_the_first_tagger_to_settle_a_message_owns_it(database):
-    feedback = FeedbackStore(database)
+    feedback = TagStore(database)
     feedback.queue_tag(channel="C1", ts="9.1", text="the goalie")
     [row] = feedback.queued_tags(1)
 
     assert feedback.settle_queued([_settled(row.id)]) == [True]
-    assert FeedbackStore(database).settle_queued([_settled(row.id, SKIPPED)]) == [False]
+    assert TagStore(database).settle_queued([_settled(row.id, SKIPPED)]) == [False]
     assert feedback.tag_for("C1", "9.1").status == PENDING  # the second did not overwrite it

@@ -3,7 +3,9 @@
 SQLite in ``SPORTBOT_HOME`` by default (WAL mode, so web threads and the CLI
 can read while one writes), PostgreSQL through ``DATABASE_URL`` at scale.
 ``connect(settings)`` checks the database answers and brings the schema to the
-latest migration, so every process starts on the same schema.
+latest migration, so every process starts on the same schema. It imports only
+``training.config`` and ``training.errors``: every process (web, tagger, clock,
+CLI) opens it without Slack or a model family loaded.
 """
 
 from __future__ import annotations
@@ -47,11 +49,11 @@ class Database:
     """An engine, its session factory, and (for SQLite) one lock for transactions.
 
     SQLite has one writer at a time; threads that collide wait in its busy
-    handler, which sleeps 1-100 ms per try, so a burst of events reached a p99
-    of 650 ms. Queueing this process's transactions behind a lock instead wakes
-    the next thread as soon as the previous commits. Re-entrant: a transaction
-    opened inside another in the same thread must not deadlock. PostgreSQL has
-    row locks and many writers, so it gets no lock.
+    handler, which sleeps 1-100 ms per try, so in a burst of events most of the
+    time went to sleeping, not writing. Queueing this process's transactions
+    behind a lock instead wakes the next thread as soon as the previous commits.
+    Re-entrant: a transaction opened inside another in the same thread must not
+    deadlock. PostgreSQL has row locks and many writers, so it gets no lock.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -101,8 +103,8 @@ class Database:
     def transaction(self) -> Iterator[Connection]:
         """A Core connection in one transaction, for the hot paths of the Slack app.
 
-        An ORM session costs ~0.4 ms of CPU per small write, a Core statement
-        ~0.06 ms, and acknowledging a message event waits for one.
+        An ORM session costs several times the CPU of a Core statement per small
+        write, and acknowledging a message event waits for one.
         """
         try:
             with self._lock, self.engine.begin() as connection:

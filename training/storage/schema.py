@@ -1,7 +1,9 @@
 """The database tables, shared by every process (web, clock, CLI).
 
-Changes go through an Alembic migration in ``training/migrations/versions``;
-``tests/training/test_db.py`` fails when these tables and the migrations drift.
+Changes go through an Alembic migration in ``training/storage/migrations/versions``;
+``tests/training/storage/test_registry.py`` fails when these tables and the migrations
+drift. Only SQLAlchemy is imported: the migrations' ``env.py`` reads these tables
+without loading anything else.
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ class Example(Base):
     Rows are never deleted. A person's newest vote on a key is ``accepted``; the
     ones it replaced are ``superseded``; ``withdrawn`` (their reaction removed) and
     ``rejected`` (by an admin) stay too. Training reads the accepted ones,
-    resolved per key (``training.teaching``).
+    resolved per key (``training.storage.teaching``).
     """
 
     __tablename__ = "examples"
@@ -144,7 +146,7 @@ class Example(Base):
     state: Mapped[str] = mapped_column(String(20), default="accepted", index=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # What the model said when the person labelled it: contradicting a sure answer
-    # needs a second voice (training.teaching).
+    # needs a second voice (training.storage.teaching).
     model_label: Mapped[str | None] = mapped_column(String(20))
     model_confidence: Mapped[float | None] = mapped_column(Float)
     # Who rejected it (an admin's id, or "cli"), and when its state last changed.
@@ -200,7 +202,7 @@ class JobSignal(Base):
 
 class DailySpend(Base):
     """What classifying with the prompted OpenAI model cost on one UTC day, shared by
-    every process: past SPORTBOT_COST_CAP_USD the local model answers (training/spend.py)."""
+    every process: past SPORTBOT_COST_CAP_USD the local model answers (``spend``)."""
 
     __tablename__ = "daily_spend"
 

@@ -6,7 +6,8 @@ request's cost (its ``usage`` times the model's price) is added to the day's
 row of ``daily_spend`` in one UPDATE, so several web processes and the tagger
 add up to one figure; once the figure reaches the cap, ``check`` raises
 ``DailyCapError`` and the local model answers until midnight UTC. A day is a
-UTC date.
+UTC date. The prompted model (``training.classifiers.prompted``) calls this; it
+imports no model family and no ``bot``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 
-from training.db import Database
 from training.errors import DailyCapError
-from training.schema import DailySpend, utcnow
+from training.storage.database import Database
+from training.storage.schema import DailySpend, utcnow
 
 # Built once: the database's one-statement writes are compiled once per statement.
 _GROW = (

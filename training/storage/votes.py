@@ -217,12 +217,20 @@ class VoteStore:
 def _lock_person_and_key(session: Any, key: str, user: str) -> None:
     """One cast at a time per person and key, across processes: Slack delivers a burst
     of one person's reactions concurrently, and two casts reading "no vote yet" at
-    once would both stay accepted. SQLite writes one transaction at a time already;
-    PostgreSQL gets a lock held until the transaction ends."""
+    once would both stay accepted. PostgreSQL gets a lock held until the transaction
+    ends. SQLite has one writer at a time, but a transaction only becomes the writer
+    at its first write: another process's cast could read before this one commits and
+    then fail on its stale snapshot. A write that changes nothing, first, makes this
+    transaction the writer before it reads, so the other process waits its turn."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
             text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"{key}|{user}"}
         )
+    else:
+        session.execute(_TAKE_SQLITE_WRITE_LOCK)
+
+
+_TAKE_SQLITE_WRITE_LOCK = text("UPDATE examples SET id = id WHERE 0 = 1")
 
 
 def _vote(row: Example) -> Vote:

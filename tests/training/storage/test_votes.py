@@ -140,3 +140,43 @@ def _check_migration_0008(engine):
         ("hockey", KEY, ACCEPTED),
         ("baseball", source_key(None, None, "a homer"), ACCEPTED),
     ]
+
+
+def test_a_cast_from_another_process_waits_for_the_writer_and_reads_its_vote(settings):
+    """Two web processes on one SQLite file: a cast that starts while another process
+    is writing that person's vote waits, then supersedes it (one accepted vote), rather
+    than reading "no vote yet" and failing, or keeping both."""
+    import threading
+    import time
+
+    from training.storage.database import connect
+    from training.storage.schema import Example
+
+    first, second = connect(settings), connect(settings)  # two engines: two processes
+    writing, casting_done = threading.Event(), threading.Event()
+
+    def other_process_votes_hockey() -> None:
+        with first.session() as session:
+            session.execute(text("UPDATE examples SET id = id WHERE 0 = 1"))
+            writing.set()
+            time.sleep(0.3)  # the cast below starts meanwhile
+            assert not casting_done.is_set()  # it waits for this transaction
+            session.add(
+                Example(
+                    text="the goalie", label="hockey", user_id="UA", channel_id="C1",
+                    message_ts="1.1", source="reaction", source_key=KEY, state=ACCEPTED,
+                    is_admin=False,
+                )
+            )  # fmt: skip
+
+    writer = threading.Thread(target=other_process_votes_hockey)
+    writer.start()
+    assert writing.wait(5)
+    result = _cast(VoteStore(second), "baseball")
+    casting_done.set()
+    writer.join()
+
+    assert result == CHANGED
+    assert [v.label for v in VoteStore(second).accepted(KEY)] == ["baseball"]
+    first.engine.dispose()
+    second.engine.dispose()

@@ -11,7 +11,7 @@ from bot import blocks
 from bot.error_handler import user_message
 from bot.listeners.wiring import bind
 from bot.sport_text import parse
-from bot.tagging import Emoji, is_taggable
+from bot.tagger.rules import Emoji, is_taggable
 from training.config import SlackSettings
 from training.errors import NoModelError
 from training.storage.deliveries import DeliveryStore

@@ -85,7 +85,7 @@ class SlackSettings:
     # does not share a worker's GIL with acknowledging (docs/benchmarks.md), for a
     # second process's memory. "thread": in each web process, for the smallest
     # memory. Socket Mode, and an app served without sportbot's gunicorn config
-    # (bot/web.py warns), tag in a thread either way.
+    # (bot/startup.py warns), tag in a thread either way.
     tagger: str = "process"
     # Acknowledgements first: while messages keep arriving, the tagger lets them
     # gather for up to this many seconds before it classifies and reacts (then it

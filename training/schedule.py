@@ -1,4 +1,5 @@
-"""Scheduled retraining: APScheduler in a process of its own (Procfile ``clock``).
+"""Scheduled retraining: APScheduler's jobs for the clock process (Procfile ``clock``,
+started by ``bot.startup.run_clock``).
 
 The job store is the database (SQLAlchemyJobStore on settings.db_url), so the
 schedule survives restarts and a redeploy does not add a second job
@@ -67,6 +68,7 @@ def retrain_on_corrections() -> None:
     """The clock's frequent job: a run once enough new corrections arrived."""
     from training.storage.database import connect
 
+    # Stored by reference like scheduled_retrain: it reads the settings itself.
     settings = Settings.from_env()
     try:
         db = connect(settings)
@@ -140,6 +142,8 @@ def scheduled_retrain(force: bool = False) -> None:
     """The scheduler's job: module-level so APScheduler can store it by reference."""
     from training.storage.database import connect
 
+    # The job store holds only "training.schedule:scheduled_retrain" and its kwargs, so
+    # the job reads the settings itself; this name and signature must keep resolving.
     settings = Settings.from_env()
     try:
         retrain_if_needed(settings, connect(settings), force=force)

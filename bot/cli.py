@@ -1,5 +1,7 @@
 """The ``sportbot`` program: the training commands plus the long-running processes
-(``scheduler``, ``serve``, ``tagger``), each started by ``bot.startup``."""
+(``scheduler``, ``serve``, ``tagger``), each started by ``bot.startup``. These live
+in ``bot`` because ``training`` never imports ``bot``; ``training.cli.run`` reads the
+settings once for the process."""
 
 from __future__ import annotations
 

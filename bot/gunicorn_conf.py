@@ -12,6 +12,8 @@ master's hooks, which ``bot.startup`` implements:
   of events does not share the worker's GIL with tagging. It follows the
   master: a SIGKILLed master takes its tagger along. The price is a second
   process (it scores with the model's arrays, without scikit-learn).
+
+Imports only ``bot.startup``: gunicorn reads this file before any worker exists.
 """
 
 from __future__ import annotations

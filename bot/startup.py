@@ -14,6 +14,10 @@ server calls the factory. Each configures logging here too (``training.logs``).
 * the clock: ``run_clock`` (Procfile ``clock``), APScheduler's jobs in
   ``training.schedule``.
 
+At the top it imports only ``training``'s settings, errors and logs; Bolt, the app
+and the database inside each start function, so gunicorn's config, which imports
+this module in the master, loads neither.
+
 Bolt's Heroku example: 1 worker, 10 threads, no worker timeout (threads wait
 on Slack and OpenAI; a timeout would kill them mid-request).
 """

@@ -2,6 +2,8 @@
 
 ``POST /slack/events`` goes to Bolt, ``GET /healthz`` is the health check and
 ``POST /openai/webhooks`` takes OpenAI's fine-tuning webhooks (training.webhooks).
+Building the app a worker serves is ``bot.startup.web_worker``; this module only
+routes requests, and reads no settings of its own.
 """
 
 from __future__ import annotations

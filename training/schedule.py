@@ -12,6 +12,8 @@ When OpenAI refuses to create fine-tuning jobs (it is closing self-serve
 fine-tuning), the refusal is logged once and the clock process stops asking:
 the same tick and the later ones train the local model, or skip
 (SPORTBOT_OPENAI_REFUSED), until the process restarts.
+
+Never imports ``bot``: the process itself is started by ``bot.startup.run_clock``.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ from slack_bolt import BoltContext
 
 from tests.bot.listeners.stubs import Calls, Recorder, hockey_answer
 from training.config import Settings, SlackSettings
-from training.feedback import WeeklyCounts
 from training.states import Backend
+from training.storage.tags import WeeklyCounts
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def home_collaborators() -> dict[str, Any]:
     """What publishing the Home tab needs; ``admins`` says yes."""
     return {
         "models": Recorder(runs=[], active_info=None),
-        "feedback": Recorder(weekly_counts=WeeklyCounts(tagged=3, corrected=1, examples=2)),
+        "tags": Recorder(weekly_counts=WeeklyCounts(tagged=3, corrected=1, examples=2)),
         "admins": Recorder(is_admin=True),
         "teaching": Recorder(recent=[]),
         "home_chart": Recorder(file_id=None),

@@ -10,7 +10,7 @@ from bot.listeners.actions.retrain import retrain_clicked
 from bot.listeners.actions.review import reject_clicked
 from tests.bot.listeners.stubs import Recorder, admins, user_body
 from training.errors import RunInProgressError
-from training.votes import NEW
+from training.storage.votes import NEW
 
 pytestmark = pytest.mark.unit
 

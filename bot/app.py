@@ -20,7 +20,7 @@ from bot.model_source import ModelSource
 from bot.notices import AdminNotice
 from bot.retraining import Retrainer, RetrainFn
 from bot.slack_client import make_client
-from bot.tagging import Tagger
+from bot.tagger import Tagger
 from bot.teaching import Teaching
 from bot.web import EVENTS_PATH
 from training.classifiers.base import TextClassifier

@@ -1,4 +1,7 @@
-"""The ``sportbot`` program: the training commands plus the bot's own (``serve``)."""
+"""The ``sportbot`` program: the training commands plus the long-running processes
+(``scheduler``, ``serve``, ``tagger``), each started by ``bot.startup``. These live
+in ``bot`` because ``training`` never imports ``bot``; ``training.cli.run`` reads the
+settings once for the process."""
 
 from __future__ import annotations
 
@@ -6,6 +9,16 @@ import typer
 
 from training.cli import app, run
 from training.config import Settings
+
+
+@app.command()
+def scheduler(
+    force: bool = typer.Option(False, help="Retrain on every tick, even without new examples."),
+) -> None:
+    """Run the retraining schedule (SPORTBOT_RETRAIN_CRON) in this process (Procfile clock)."""
+    from bot import startup
+
+    run(lambda settings: startup.run_clock(settings, force=force))
 
 
 @app.command()

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 
 from bot.admins import AdminCheck, TeacherCheck
 from bot.model_source import ModelSource
-from bot.tagging import Tagger
+from bot.tagger import Tagger
 from training.classifiers.base import LABELS
 from training.config import TeachingSettings
 from training.data import OTHER_LABEL

@@ -1,13 +1,14 @@
-"""The WSGI application gunicorn serves.
+"""The WSGI application gunicorn serves: the routes in front of Bolt.
 
 ``POST /slack/events`` goes to Bolt, ``GET /healthz`` is the health check and
 ``POST /openai/webhooks`` takes OpenAI's fine-tuning webhooks (training.webhooks).
+Building the app a worker serves is ``bot.startup.web_worker``; this module only
+routes requests, and reads no settings of its own.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,8 +17,6 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from bot import fastpath
-from bot.startup import MASTER_TAGS
-from training import logs
 from training.config import Settings
 from training.storage.database import Database
 
@@ -127,35 +126,8 @@ def _plain(start_response: Callable, status: str, body: str) -> Iterable[bytes]:
 
 
 def create_app(settings: Settings | None = None, **collaborators: Any) -> Router:
-    """gunicorn's app factory: ``gunicorn 'bot.web:create_app()'``."""
-    from bot.app import build_app
-    from training.storage.database import connect
+    """gunicorn's app factory: ``gunicorn 'bot.web:create_app()'`` (``bot.startup``
+    starts the web process)."""
+    from bot.startup import web_worker
 
-    settings = settings or Settings.from_env()
-    settings.slack.require("bot_token", "signing_secret")
-    logs.configure()
-    db = collaborators.pop("db", None) or connect(settings)
-    app = build_app(settings, db=db, **collaborators)
-    # Runs in each gunicorn worker (no --preload), so the thread is not lost to a fork.
-    app.sportbot.models.start_refreshing()
-    if not _master_tags(settings):
-        app.sportbot.tagger.start(app.client)
-    # else the tagger process gunicorn's master started (bot/gunicorn_conf.py) tags.
-    return Router(app, db)
-
-
-def _master_tags(settings: Settings) -> bool:
-    """Whether gunicorn's master runs the tagger process for this worker. With
-    SPORTBOT_TAGGER=process but served some other way (gunicorn without
-    ``--config python:bot.gunicorn_conf``, another WSGI server), nothing would tag
-    the stored messages: this process tags them in a thread, and says so."""
-    if settings.slack.tagger != "process":
-        return False
-    if os.environ.get(MASTER_TAGS):
-        return True
-    log.warning(
-        "SPORTBOT_TAGGER=process, but no tagger process was started for this app (serve "
-        "it with `sportbot serve` or gunicorn --config python:bot.gunicorn_conf): "
-        "tagging in this process instead"
-    )
-    return False
+    return web_worker(settings, **collaborators)

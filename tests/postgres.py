@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import create_engine, text
 
-from training.config import _normalise_db_url
+from training.config.settings import _normalise_db_url
 
 
 @contextlib.contextmanager

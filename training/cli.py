@@ -554,7 +554,7 @@ def _resolve_model(registry, given: str) -> str:
     raise NoModelError(f"{given!r} matches {len(matches)} models ({shown}): give more of the id.")
 
 
-# ---------------------------------------------------------------- runs and the scheduler
+# ---------------------------------------------------------------- examples and runs
 
 app.add_typer(examples_app, name="examples")
 
@@ -639,21 +639,5 @@ def runs_resume(
             out().print("No unfinished runs.")
         for outcome in outcomes:
             _print_outcome(out(), outcome)
-
-    run(action)
-
-
-@app.command()
-def scheduler(
-    force: bool = typer.Option(False, help="Retrain on every tick, even without new examples."),
-) -> None:
-    """Run the retraining schedule (SPORTBOT_RETRAIN_CRON) in this process (Procfile clock)."""
-
-    def action(settings: Settings) -> None:
-        from training import logs
-        from training.schedule import run_scheduler
-
-        logs.configure()
-        run_scheduler(settings, _database(settings), force=force)
 
     run(action)

@@ -1,4 +1,5 @@
-"""Scheduled retraining: APScheduler in a process of its own (Procfile ``clock``).
+"""Scheduled retraining: APScheduler's jobs for the clock process (Procfile ``clock``,
+started by ``bot.startup.run_clock``).
 
 The job store is the database (SQLAlchemyJobStore on settings.db_url), so the
 schedule survives restarts and a redeploy does not add a second job
@@ -11,6 +12,8 @@ When OpenAI refuses to create fine-tuning jobs (it is closing self-serve
 fine-tuning), the refusal is logged once and the clock process stops asking:
 the same tick and the later ones train the local model, or skip
 (SPORTBOT_OPENAI_REFUSED), until the process restarts.
+
+Never imports ``bot``: the process itself is started by ``bot.startup.run_clock``.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ def retrain_on_corrections() -> None:
     """The clock's frequent job: a run once enough new corrections arrived."""
     from training.storage.database import connect
 
+    # Stored by reference like scheduled_retrain: it reads the settings itself.
     settings = Settings.from_env()
     try:
         db = connect(settings)
@@ -140,6 +144,8 @@ def scheduled_retrain(force: bool = False) -> None:
     """The scheduler's job: module-level so APScheduler can store it by reference."""
     from training.storage.database import connect
 
+    # The job store holds only "training.schedule:scheduled_retrain" and its kwargs, so
+    # the job reads the settings itself; this name and signature must keep resolving.
     settings = Settings.from_env()
     try:
         retrain_if_needed(settings, connect(settings), force=force)

@@ -28,7 +28,7 @@ from bot.middleware.rate_limits import RateLimitNotices
 from bot.middleware.replays import ReplayGuard, changes_state
 from bot.middleware.signature import SignatureCheck
 from bot.model_source import ModelSource
-from bot.tagging import Tagger
+from bot.tagger import Tagger
 from training.storage.deliveries import DeliveryStore
 
 __all__ = [

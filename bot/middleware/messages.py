@@ -15,7 +15,7 @@ from collections.abc import Callable
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
-from bot.tagging import QUEUED, Tagger
+from bot.tagger import QUEUED, Tagger
 
 
 class MessageEvents(Middleware):

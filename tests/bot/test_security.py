@@ -94,7 +94,7 @@ def test_a_classify_request_sent_twice_is_answered_twice(bot):
 
 
 def test_a_replayed_message_event_tags_once(bot, slack_api, caplog):
-    caplog.set_level(logging.INFO, logger="bot.tagging")
+    caplog.set_level(logging.INFO, logger="bot.tagger")
     event = {
         "type": "message",
         "channel": CHANNEL,

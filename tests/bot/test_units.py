@@ -1,4 +1,4 @@
-"""Small pure pieces: parsing, emoji, filters, charts, error messages, dedup."""
+"""Small pure pieces: parsing, charts, error messages, dedup."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from bot import blocks
 from bot.error_handler import user_message
 from bot.listeners.wiring import bind
 from bot.sport_text import parse
-from bot.tagging import Emoji, is_taggable
-from training.config import SlackSettings
 from training.errors import NoModelError
 from training.storage.deliveries import DeliveryStore
 from training.storage.tags import TagStore
@@ -35,31 +33,6 @@ pytestmark = pytest.mark.unit
 )
 def test_parse(text, expected):
     assert parse(text) == expected
-
-
-def test_emoji_maps_both_ways_and_ignores_skin_tones():
-    emoji = Emoji(SlackSettings(emoji_hockey="hockey"))
-
-    assert emoji.for_label("hockey") == "hockey"
-    assert emoji.for_label("other") is None
-    assert emoji.label_of("baseball::skin-tone-2") == "baseball"
-    assert emoji.label_of("tada") is None
-
-
-@pytest.mark.parametrize(
-    ("event", "taggable"),
-    [
-        ({"user": "U1", "text": "hi", "channel": "C1"}, True),
-        ({"user": "U1", "text": "hi", "channel": "C1", "subtype": "thread_broadcast"}, True),
-        ({"user": "U1", "text": "hi", "channel": "C1", "subtype": "message_changed"}, False),
-        ({"user": "U1", "text": "hi", "channel": "C1", "bot_id": "B1"}, False),
-        ({"user": "U1", "text": "  ", "channel": "C1"}, False),
-        ({"user": "U1", "text": "hi", "channel": "C2"}, False),
-    ],
-)
-def test_is_taggable(event, taggable):
-    slack = SlackSettings(channels=frozenset({"C1"}))
-    assert is_taggable(event, slack) is taggable
 
 
 def test_accuracy_chart_draws_a_bar_per_run_oldest_first():

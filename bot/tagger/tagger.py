@@ -1,4 +1,5 @@
-"""Automatic tagging of channel messages, and fixing a tag when a person corrects it.
+"""The tagger: stores new messages, classifies them, reacts with the label's emoji,
+and fixes a tag when a person corrects it.
 
 Two halves, so that acknowledging a message event costs one small write:
 
@@ -8,23 +9,18 @@ Two halves, so that acknowledging a message event costs one small write:
   and Slack delivers the message again; a message Slack counts as delivered is
   never lost.
 * ``Tagger.run`` (the tagger: a process beside gunicorn's workers, or a thread
-  in the web process, ``SPORTBOT_TAGGER``) takes queued rows in batches,
-  classifies them, stores the labels and adds the reactions on an executor of
-  its own, where a 429 from reactions.add is waited out (slack_sdk's retry
-  handler) without holding anything else.
+  in the web process, ``SPORTBOT_TAGGER``) takes queued rows in batches when
+  ``Gathering`` says so, classifies them, stores the labels and adds the
+  reactions on an executor of its own, where a 429 from reactions.add is waited
+  out (slack_sdk's retry handler) without holding anything else. A lone message
+  waits one look (``QUIET_SECONDS``) to be sure nothing follows it.
 
-Acknowledgements come first. Slack wants each event acknowledged within 3
-seconds; an emoji has no deadline. Tagging takes the same CPU (and, in a
-thread, the same GIL) as acknowledging, so while messages keep arriving the
-tagger lets them gather, for at most ``SPORTBOT_TAG_DELAY_SECONDS``, then
-works through the whole backlog in full batches. A lone message waits one
-look (``QUIET_SECONDS``) to be sure nothing follows it.
+Imports the tag store and the model source; never the listeners or middleware.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Mapping
@@ -36,13 +32,15 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.model_source import ModelSource
-from bot.slack_reactions import (
-    SETTINGS_ERRORS,
-    TOKEN_ERRORS,
+from bot.tagger.gathering import Gathering
+from bot.tagger.rules import DUPLICATE, IGNORED, Emoji, is_taggable
+from bot.tagger.slack_reactions import (
+    RefusalReport,
     add_reaction,
     reaction_refusal,
     remove_reaction,
 )
+from bot.tagger.statuses import StatusWriter
 from training.classifiers.base import SPORT_LABELS, valid_text
 from training.config import SlackSettings
 from training.errors import DatabaseUnavailableError, NoModelError, SportbotError
@@ -68,93 +66,12 @@ BATCH = 64
 IDLE_WAIT = 0.1
 # How long the tagger waits between looks while messages are still arriving.
 QUIET_SECONDS = 0.05
-# How long the status writer lets reactions' statuses gather before one transaction.
-STATUS_BATCH_WAIT = 0.05
 # A running tagger looks for tags a killed one left pending this often (a fraction
 # of the grace period, so they are taken up soon after it ends; a cheap indexed query).
 RESUME_LOOK_MIN = 0.5
 RESUME_LOOK_MAX = 10.0
 
-# What ``Tagger.accept`` says of a message event.
-IGNORED = "ignored"  # not a person's new message in a tagged channel
-DUPLICATE = "duplicate"  # stored already: a redelivery
-
-# The variable that sets each label's reaction.
-EMOJI_SETTINGS = {"baseball": "SPORTBOT_EMOJI_BASEBALL", "hockey": "SPORTBOT_EMOJI_HOCKEY"}
-
-# Subtypes that are a person's new message; edits, deletions, joins, bot posts are not.
-TAGGABLE_SUBTYPES = {None, "thread_broadcast", "file_share"}
-
-
-class Gathering:
-    """When to tag: at once when no message has arrived since the last look, else
-    once the backlog is ``delay`` seconds old; then until the queue is empty.
-
-    Judged by what this tagger sees (queued row ids, its own monotonic clock), so
-    clocks and time zones of other machines and of the database do not matter.
-    """
-
-    def __init__(self, delay: float, clock: Any = time.monotonic) -> None:
-        self.delay = delay
-        self.clock = clock
-        self.waiting = False  # the last look decided to wait
-        self._since: float | None = None  # when this tagger first saw the backlog
-        self._newest: int | None = None  # the newest queued id at the last look
-        self._draining = False
-
-    def ready(self, queued_ids: list[int], *, full: bool) -> bool:
-        """Whether to tag these queued rows (oldest first) now; ``full``: a whole
-        batch, so more rows wait behind it."""
-        self.waiting = False
-        if not queued_ids:
-            self._since, self._newest, self._draining = None, None, False
-            return False
-        if self.delay <= 0:
-            return True
-        arriving = full or queued_ids[-1] != self._newest
-        self._newest = queued_ids[-1]
-        if not self._draining:
-            now = self.clock()
-            if self._since is None:
-                self._since = now
-            if arriving and now - self._since < self.delay:
-                self.waiting = True
-                return False
-        # Tag now, and go on with full batches until a look finds fewer than a
-        # batch: that is the last of the backlog, and newer messages gather again.
-        self._draining = full
-        if not full:
-            self._since = None
-        return True
-
-
-def is_taggable(event: Mapping[str, Any], slack: SlackSettings) -> bool:
-    """A new message written by a person, in a channel sportbot tags."""
-    if event.get("subtype") not in TAGGABLE_SUBTYPES or event.get("bot_id"):
-        return False
-    if not event.get("user") or not (event.get("text") or "").strip():
-        return False
-    return not slack.channels or event.get("channel") in slack.channels
-
-
-class Emoji:
-    """The reaction of each label, and the label of each reaction."""
-
-    def __init__(self, slack: SlackSettings) -> None:
-        self.by_label = {"baseball": slack.emoji_baseball, "hockey": slack.emoji_hockey}
-        self.labels = {name: label for label, name in self.by_label.items()}
-
-    def setting_of(self, reaction: str) -> str:
-        """The variable that chose ``reaction`` (for messages about it)."""
-        label = self.label_of(reaction)
-        return EMOJI_SETTINGS[label] if label else "SPORTBOT_EMOJI_*"
-
-    def for_label(self, label: str) -> str | None:
-        return self.by_label.get(label)
-
-    def label_of(self, reaction: str) -> str | None:
-        # "baseball::skin-tone-2" style names keep the base name before "::".
-        return self.labels.get(reaction.split("::")[0])
+__all__ = ["DUPLICATE", "IGNORED", "QUEUED", "Tagger"]  # what the package exports
 
 
 class Tagger:
@@ -176,18 +93,9 @@ class Tagger:
         self._executor = executor or ThreadPoolExecutor(4, thread_name_prefix="tagger")
         self._wake = threading.Event()
         self._stop = threading.Event()
-        # Outcomes for the status writer; None tells it to end.
-        self._statuses: queue.SimpleQueue[TagUpdate | None] = queue.SimpleQueue()
-        # Refusals about settings or the token already logged: each is logged once.
-        self._reported: set[tuple[str, str]] = set()
-        self._reported_lock = threading.Lock()
-        self._writer: threading.Thread | None = None
-        self._writer_lock = threading.Lock()
+        self._report_refusal = RefusalReport(self.emoji)
         self._gathering = Gathering(slack.tag_delay_seconds)
-        # (channel, ts) of the tags this process is reacting to, until their status is
-        # stored: a pending tag of our own is work in progress, not a killed tagger's.
-        self._inflight: set[tuple[str, str]] = set()
-        self._inflight_lock = threading.Lock()
+        self._statuses = StatusWriter(tags, self._stop)
 
     # ----- the web process: before the ack ---------------------------------
 
@@ -220,7 +128,7 @@ class Tagger:
         """End ``run`` and the status writer (after it writes what it holds)."""
         self._stop.set()
         self._wake.set()
-        self._statuses.put(None)
+        self._statuses.stop()
 
     def run(self, client: WebClient) -> None:
         """Tag queued messages until ``stop()``; finish what a killed tagger left, at start
@@ -264,7 +172,7 @@ class Tagger:
         settled = self.tags.settle_queued(results)
         for row, result, ours in zip(queued, results, settled, strict=True):
             if ours and result["status"] == PENDING:
-                self._claim(row.channel, row.ts)
+                self._statuses.claim(row.channel, row.ts)
                 try:
                     self._executor.submit(
                         self._logged, self.react, client, row.channel, row.ts, result["reaction"]
@@ -307,16 +215,8 @@ class Tagger:
             # On the tagger's executor, so @app.error never sees this: log it here.
             # The tag stays pending: a later look past the grace period tries it again.
             log.exception("Tagging %s/%s failed", *args[1:3])
-            self._release([(args[1], args[2])])
+            self._statuses.release([(args[1], args[2])])
             return FAILED
-
-    def _claim(self, channel: str, ts: str) -> None:
-        with self._inflight_lock:
-            self._inflight.add((channel, ts))
-
-    def _release(self, keys: list[tuple[str, str]]) -> None:
-        with self._inflight_lock:
-            self._inflight.difference_update(keys)
 
     def _resume_every(self) -> float:
         grace = self.slack.pending_grace_seconds
@@ -324,7 +224,7 @@ class Tagger:
 
     def react(self, client: WebClient, channel: str, ts: str, reaction: str) -> str:
         """Put the reaction of a classified tag on the message; the tag's final status
-        (stored shortly after, with other reactions' statuses: ``_store_statuses``).
+        (stored shortly after, with other reactions' statuses: ``StatusWriter``).
 
         Every answer of Slack's is final: ``tagged`` when the reaction is on, else
         ``failed`` with Slack's error code. Only a call Slack did not answer (the
@@ -336,79 +236,7 @@ class Tagger:
             self._report_refusal(channel, ts, reaction, refusal)
             outcome = TagUpdate(channel, ts, FAILED, failure=refusal)
         self._statuses.put(outcome)
-        self._start_status_writer()
         return outcome.status
-
-    def _report_refusal(self, channel: str, ts: str, reaction: str, refusal: str) -> None:
-        """A refused reaction: one warning per message, but a setting or token that
-        Slack refuses fails every tag alike, so that is said once, as an error."""
-        if refusal in SETTINGS_ERRORS:
-            problem = (
-                f"Slack does not know the emoji {reaction!r} ({refusal}): set "
-                f"{self.emoji.setting_of(reaction)} to an emoji name of the workspace, "
-                "without colons; no message gets this reaction until then"
-            )
-        elif refusal == "missing_scope":
-            problem = (
-                "SLACK_BOT_TOKEN lacks the reactions:write scope (missing_scope): reinstall "
-                "the app with manifest.yml's scopes; no message is tagged until then"
-            )
-        elif refusal in TOKEN_ERRORS:
-            problem = (
-                f"Slack refused SLACK_BOT_TOKEN ({refusal}): no message is tagged until "
-                "it is replaced with the app's current Bot User OAuth Token"
-            )
-        else:
-            log.warning("reactions.add refused for %s/%s: %s", channel, ts, refusal)
-            return
-        # An emoji per setting; the token once, whichever emoji met it.
-        key = (refusal, reaction if refusal in SETTINGS_ERRORS else "")
-        with self._reported_lock:
-            if key in self._reported:
-                return
-            self._reported.add(key)
-        log.error("%s", problem)
-
-    def _start_status_writer(self) -> None:
-        with self._writer_lock:
-            if self._writer is None or not self._writer.is_alive():
-                self._writer = threading.Thread(
-                    target=self._store_statuses, name="tag-statuses", daemon=True
-                )
-                self._writer.start()
-
-    def _store_statuses(self) -> None:
-        """Write reactions' statuses in batches: one transaction for all that arrived
-        meanwhile. On SQLite every write transaction takes the database's one write
-        lock, which the web processes need to store messages; a transaction per
-        reaction made their inserts wait in SQLite's busy handler (1-100 ms sleeps).
-        Ends at ``stop()``, after writing what had arrived."""
-        stopping = False
-        while not stopping:
-            updates = [self._statuses.get()]
-            time.sleep(STATUS_BATCH_WAIT)
-            while True:
-                try:
-                    updates.append(self._statuses.get_nowait())
-                except queue.Empty:
-                    break
-            stopping = None in updates
-            updates = [update for update in updates if update is not None]
-            try:
-                if updates:
-                    self.tags.set_tag_statuses(updates)
-                self._release([(update.channel, update.ts) for update in updates])
-            except DatabaseUnavailableError as error:
-                # An outage is not a bug: keep them and try again shortly.
-                log.warning("Cannot store %d tag status(es) yet: %s", len(updates), error)
-                if not stopping:
-                    for update in updates:
-                        self._statuses.put(update)
-                    self._stop.wait(1.0)
-            except Exception:
-                # Left pending: a later look past the grace period finishes them.
-                log.exception("Could not store the status of %d tag(s)", len(updates))
-                self._release([(update.channel, update.ts) for update in updates])
 
     def _resume(self, client: WebClient) -> None:
         try:
@@ -432,19 +260,17 @@ class Tagger:
                     Tag.status == PENDING, Tag.created_at < cutoff
                 )
             ).all()
-        with self._inflight_lock:
-            rows = [row for row in found if (row[0], row[1]) not in self._inflight]
-            self._inflight.update((row[0], row[1]) for row in rows)
+        rows = self._statuses.claim_unclaimed(found)
         for channel, ts, reaction in rows:
             try:
                 if reaction:
                     self.react(client, channel, ts, reaction)
                 else:
                     self.tags.set_tag_status(channel, ts, SKIPPED)
-                    self._release([(channel, ts)])
+                    self._statuses.release([(channel, ts)])
             except Exception as error:  # one tag's trouble never holds up the others
                 log.warning("Tag %s/%s left pending: %s", channel, ts, _reason(error))
-                self._release([(channel, ts)])
+                self._statuses.release([(channel, ts)])
         if rows:
             log.info("Finished %d tag(s) left pending by a stopped process", len(rows))
         return len(rows)

@@ -10,7 +10,9 @@ import pytest
 
 from bot.model_source import Answer
 from bot.slack_client import make_client
-from bot.tagging import BATCH, DUPLICATE, IGNORED, QUEUED, Gathering, Tagger
+from bot.tagger import DUPLICATE, IGNORED, QUEUED, Tagger
+from bot.tagger.gathering import Gathering
+from bot.tagger.tagger import BATCH
 from tests.bot.conftest import wait_until
 from training.classifiers.base import Prediction
 from training.config import Settings, SlackSettings
@@ -88,7 +90,7 @@ def test_a_round_classifies_queued_messages_and_reacts(database, slack_api):
 
 
 def test_without_a_model_messages_are_skipped_not_retried(database, slack_api, caplog):
-    caplog.set_level(logging.INFO, logger="bot.tagging")
+    caplog.set_level(logging.INFO, logger="bot.tagger")
     tagger = _tagger(database, slack_api, _Models(error=NoModelError("no model")))
     tagger.accept(_message("3.1"))
 
@@ -215,7 +217,7 @@ class _ShutDown:
 
 
 def test_an_exiting_process_leaves_pending_tags_quietly(database, slack_api, caplog):
-    caplog.set_level(logging.INFO, logger="bot.tagging")
+    caplog.set_level(logging.INFO, logger="bot.tagger")
     slack = SlackSettings(bot_token="xoxb-test", api_url=slack_api.url, tag_delay_seconds=0)
     tagger = Tagger(slack, TagStore(database), _Models("hockey"), executor=_ShutDown())
     tagger.accept(_message("7.1"))

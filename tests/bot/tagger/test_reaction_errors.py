@@ -9,9 +9,9 @@ from slack_sdk import WebClient
 
 from bot.model_source import Answer
 from bot.slack_client import make_client
-from bot.tagging import Tagger
+from bot.tagger import Tagger
 from tests.bot.conftest import wait_until
-from tests.bot.test_tagging import _Inline, _message, _Models, _ShutDown
+from tests.bot.tagger.test_tagger import _Inline, _message, _Models, _ShutDown
 from training.classifiers.base import Prediction
 from training.config import SlackSettings
 from training.storage.tags import FAILED, PENDING, TAGGED, TagStore

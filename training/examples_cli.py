@@ -103,8 +103,8 @@ def _votes(settings):
 
 def _training_set(settings) -> list[dict]:
     from training.classifiers.base import LABELS
-    from training.collect import taught_examples
     from training.db import connect
+    from training.pipeline.collect import taught_examples
 
     items = taught_examples(connect(settings), LABELS, settings.teaching)
     return [

@@ -14,7 +14,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from bot.cli import app  # the real `sportbot` program (pyproject scripts)
-from tests.training.test_pipeline import sports_frame
+from tests.training.pipeline.test_pipeline import sports_frame
 from training.registry import ModelRegistry
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from training import cli
-from training.collect import slack_examples
 from training.config import Settings
 from training.db import connect
+from training.pipeline.collect import slack_examples
 from training.teaching import REJECTED, source_key
 from training.votes import VoteStore
 

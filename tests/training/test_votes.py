@@ -9,9 +9,9 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from training.collect import sample_weights, slack_examples, write_weights
 from training.config import TeachingSettings
 from training.db import _alembic_config, make_engine
+from training.pipeline.collect import sample_weights, slack_examples, write_weights
 from training.teaching import ACCEPTED, REJECTED, SUPERSEDED, WITHDRAWN, source_key
 from training.votes import CHANGED, NEW, SAME, VoteStore
 

@@ -34,14 +34,14 @@ sys.path.insert(0, str(REPO))
 from training import prepare as prep  # noqa: E402
 from training.classifiers.base import LABELS  # noqa: E402
 from training.classifiers.local import LocalModel  # noqa: E402
-from training.collect import (  # noqa: E402
+from training.config import Settings, TeachingSettings  # noqa: E402
+from training.data import Source, label_of, load_newsgroups  # noqa: E402
+from training.pipeline.collect import (  # noqa: E402
     collect,
     sample_weights,
     slack_examples,
     write_weights,
 )
-from training.config import Settings, TeachingSettings  # noqa: E402
-from training.data import Source, label_of, load_newsgroups  # noqa: E402
 from training.storage.database import connect  # noqa: E402
 from training.storage.teaching import source_key  # noqa: E402
 from training.storage.votes import VoteStore  # noqa: E402

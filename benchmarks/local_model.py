@@ -28,7 +28,7 @@ from training.classifiers import scoring
 from training.classifiers.base import TextClassifier
 from training.classifiers.local import LocalModel, load, save
 from training.data import Source, label_of, load_newsgroups
-from training.train import fit_local_offline
+from training.pipeline.train import fit_local_offline
 
 REPO = Path(__file__).resolve().parents[1]
 CHAT = REPO / "tests" / "data" / "chat_messages.jsonl"

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from training import prepare as prep
 from training.classifiers import prompted
-from training.collect import collect
 from training.config import PromptSettings
 from training.data import Source
+from training.pipeline.collect import collect
 
 REPO = Path(__file__).resolve().parents[1]
 CHAT = REPO / "tests" / "data" / "chat_messages.jsonl"

@@ -2,7 +2,7 @@
 
     python benchmarks/slack_ack.py [--requests 3000] [--concurrency 8] [--kind sport|message|both]
 
-Trains a local model in a temporary SPORTBOT_HOME (training.train.train_local,
+Trains a local model in a temporary SPORTBOT_HOME (training.pipeline.run.train_local,
 20 Newsgroups from SPORTBOT_20NEWS or ../shared/data), serves sportbot and a
 bare Bolt app (a /sport listener that only acks) with the same gunicorn
 command line (1 worker, 10 threads), and sends signed /sport requests from
@@ -202,9 +202,9 @@ def _env(home: Path, data: Path | None) -> dict[str, str]:
 def _train(env: dict[str, str]) -> bool:
     """Train and promote a local model in the temporary home; False to skip the benchmark."""
     try:
-        from training.train import train_local
+        from training.pipeline.run import train_local
     except ImportError as error:
-        print(f"skipped: training.train.train_local is not available ({error})")
+        print(f"skipped: training.pipeline.run.train_local is not available ({error})")
         return False
     from training.config import Settings
     from training.storage.database import connect

@@ -2,7 +2,7 @@
 
     python benchmarks/train_time.py [--data 20news-bydate.tar.gz] [--runs 2]
 
-Runs ``training.train.train_local`` (the path ``/sport retrain`` takes) in a
+Runs ``training.pipeline.run.train_local`` (the path ``/sport retrain`` takes) in a
 fresh temporary SPORTBOT_HOME on SQLite: the first run includes extracting the
 20 Newsgroups archive into the home's cache, later runs reuse it (``--force``
 so each run trains). Prints a table; exits 1 when a run after the first takes
@@ -38,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from training.config import Settings
+    from training.pipeline.run import train_local
     from training.storage.database import connect
-    from training.train import train_local
 
     home = Path(tempfile.mkdtemp(prefix="sportbot-train-"))
     env = {"SPORTBOT_HOME": str(home), "SPORTBOT_20NEWS": str(archive)}

@@ -13,7 +13,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from training.report import accuracy_chart
+from training.pipeline.charts import accuracy_chart
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from training.config import Settings
-from training.report import SlackReport
+from training.slack.message import SlackReport
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The slash command or Home button only calls ``start``, which posts the
 progress message and hands the run to a one-thread executor; the request is
 acknowledged long before training ends. The message is the training report's
-own (``training.report.SlackReport``): the run takes it over, so its progress
+own (``training.slack.message.SlackReport``): the run takes it over, so its progress
 lines and its final report update that one message (chat.update) instead of a
 second one being posted.
 """
@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 from bot import blocks
 from training.config import Settings
 from training.errors import RunInProgressError, SportbotError
-from training.report import SlackReport
+from training.slack.message import SlackReport
 from training.storage.database import Database
 from training.storage.runs import RunStore
 
@@ -35,7 +35,7 @@ def default_retrain() -> RetrainFn:
     """The real trainer (the SPORTBOT_BACKEND backend), imported only when a retraining
     starts: training pulls in pandas and scikit-learn, which the Slack app's processes
     otherwise never load."""
-    from training.train import train_configured
+    from training.pipeline.run import train_configured
 
     return train_configured
 

@@ -2,7 +2,7 @@
 
 Retries live here, not in listeners: a dropped connection or a 500/503 is
 tried again, and a 429 is waited out for its ``Retry-After`` seconds, with the
-handlers of ``training.slack_client`` (the training report's client uses the
+handlers of ``training.slack.client`` (the training report's client uses the
 same ones), the wait shared by every thread calling the method.
 
 Connections are kept open (``KeepAliveWebClient``): slack_sdk's WebClient
@@ -29,7 +29,7 @@ from slack_sdk.errors import SlackApiError
 
 from training.config import SlackSettings
 from training.errors import ConfigError
-from training.slack_client import PacedRateLimitRetryHandler, pace, web_client
+from training.slack.client import PacedRateLimitRetryHandler, pace, web_client
 
 __all__ = [
     "TOKEN_ERRORS",

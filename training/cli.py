@@ -266,7 +266,7 @@ def train(
 
     def action(settings: Settings) -> None:
         from training.errors import ConfigError
-        from training.pipeline import RunRequest
+        from training.pipeline.context import RunRequest
 
         if valid_file is not None and train_file is None:
             raise ConfigError("--valid needs --train.")
@@ -307,7 +307,7 @@ def _ensure_data(settings: Settings, data_path: Path | None) -> None:
 
 
 def _train(settings, request, progress, data_path, train_file, valid_file, confirm=None):
-    from training.train import train as train_run
+    from training.pipeline.run import train as train_run
 
     return train_run(
         settings,
@@ -361,7 +361,7 @@ def _print_outcome(console: Console, outcome) -> None:
 
 def _train_local(settings: Settings, **options):
     """Train the local model with a spinner showing each stage."""
-    from training.train import train_local
+    from training.pipeline.run import train_local
 
     db = _database(settings)
     return _with_status(
@@ -605,7 +605,7 @@ def runs_cancel(run_id: int = typer.Argument(..., help="The run to cancel.")) ->
     """Cancel a run and its OpenAI fine-tuning job."""
 
     def action(settings: Settings) -> None:
-        from training import pipeline
+        from training.pipeline import run as pipeline
 
         info = pipeline.cancel(pipeline.context(settings, _database(settings)), run_id)
         out().print(f"Run {info.id} cancelled" + (f" (job {info.job_id})." if info.job_id else "."))
@@ -624,7 +624,7 @@ def runs_resume(
     """Resume unfinished runs: poll their jobs (never launching a second one) and finish them."""
 
     def action(settings: Settings) -> None:
-        from training import pipeline
+        from training.pipeline import run as pipeline
 
         db = _database(settings)
 

@@ -103,7 +103,7 @@ def _votes(settings):
 
 def _training_set(settings) -> list[dict]:
     from training.classifiers.base import LABELS
-    from training.collect import taught_examples
+    from training.pipeline.collect import taught_examples
     from training.storage.database import connect
 
     items = taught_examples(connect(settings), LABELS, settings.teaching)

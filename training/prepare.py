@@ -28,7 +28,13 @@ from pathlib import Path
 import pandas as pd
 
 from training.errors import InputFileError
-from training.tokens import TokenCounter, base_model_of, counter_for, example_limit
+from training.tokens import (
+    TokenCounter,
+    base_model_of,
+    counter_for,
+    example_limit,
+    record_tokens,
+)
 
 FIELDS = ("prompt", "completion")
 COMPLETION_MODELS = ("babbage-002", "davinci-002")
@@ -779,13 +785,7 @@ def system_message_of(row: dict) -> str | None:
 def file_tokens(df: pd.DataFrame, prepared: PreparedData) -> int:
     """Training tokens of ``df`` as written (the count OpenAI bills per epoch)."""
     counter = counter_for(prepared.model)
-    total = 0
-    for row in records(df, prepared.fmt, prepared.separator):
-        if "messages" in row:
-            total += sum(counter.count(m["content"]) + 4 for m in row["messages"]) + 3
-        else:
-            total += counter.count(row["prompt"]) + counter.count(row["completion"])
-    return total
+    return sum(record_tokens(counter, row) for row in records(df, prepared.fmt, prepared.separator))
 
 
 def estimate_cost(

@@ -38,7 +38,7 @@ _refused: dict[str, str] = {}
 
 def has_new_examples(db: Database) -> bool:
     """True when a labelled example is newer than what the last successful run learned."""
-    from training.collect import newest_example_id
+    from training.pipeline.collect import newest_example_id
     from training.storage.runs import RunStore
 
     last = RunStore(db).last_succeeded()
@@ -106,8 +106,8 @@ def retrain_if_needed(
     settings: Settings, db: Database, *, force: bool = False, **train_options: Any
 ) -> Any | None:
     """One scheduled run, or None when there is nothing new / another run is going on."""
-    from training.pipeline import RunRequest
-    from training.train import train
+    from training.pipeline.context import RunRequest
+    from training.pipeline.run import train
 
     if not force and not has_new_examples(db):
         log.info("Scheduled retraining skipped: no new labelled examples since the last run.")
@@ -155,7 +155,7 @@ def scheduled_retrain(force: bool = False) -> None:
 
 def resume_unfinished(settings: Settings, db: Database) -> int:
     """Resume runs a killed process left behind; returns how many were taken up."""
-    from training import pipeline
+    from training.pipeline import run as pipeline
 
     ctx = pipeline.context(settings, db)
     count = 0

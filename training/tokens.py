@@ -70,6 +70,14 @@ class TokenCounter:
         return self._encoding.decode(tokens[:max_tokens])
 
 
+def record_tokens(counter: TokenCounter, row: dict) -> int:
+    """Tokens of one written training example as OpenAI bills them per epoch: a chat
+    example's messages each carry 4 tokens of framing, and the reply's priming 3."""
+    if "messages" in row:
+        return sum(counter.count(m["content"]) + 4 for m in row["messages"]) + 3
+    return counter.count(row["prompt"]) + counter.count(row["completion"])
+
+
 @functools.cache
 def counter_for(model: str) -> TokenCounter:
     """The best token counter available offline for ``model``."""

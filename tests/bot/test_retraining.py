@@ -9,10 +9,10 @@ import pytest
 
 from bot.retraining import Retrainer
 from bot.slack_client import make_client
-from tests.training.test_pipeline import prepared_files, sports_frame
+from tests.training.pipeline.test_pipeline import prepared_files, sports_frame
 from training.config import SlackSettings
+from training.pipeline.run import train_local
 from training.storage.runs import RunStore
-from training.train import train_local
 
 
 @pytest.mark.e2e

@@ -335,7 +335,7 @@ def test_one_person_flipping_sure_tags_changes_the_tags_but_teaches_nothing_alon
     bot, slack_api, database
 ):
     from training.classifiers.base import LABELS
-    from training.collect import slack_examples
+    from training.pipeline.collect import slack_examples
 
     teaching = TeachingSettings()
     for n in range(6):

@@ -14,7 +14,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from bot.cli import app  # the real `sportbot` program (pyproject scripts)
-from tests.training.test_pipeline import sports_frame
+from tests.training.pipeline.test_pipeline import sports_frame
 from training.storage.registry import ModelRegistry
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,7 +75,7 @@ def advice_in_sources() -> list[tuple[str, str]]:
 def test_every_sportbot_command_in_a_message_parses() -> None:
     advice = advice_in_sources()
     assert ("runs.py", "sportbot runs cancel 1") in advice
-    assert ("pipeline.py", "sportbot train --force") in advice
+    assert ("promotion.py", "sportbot train --force") in advice
     for where, line in advice:
         _env, words = split_shell(line)
         assert words[0] == "sportbot", (where, line)

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from training import cli
-from training.collect import slack_examples
 from training.config import Settings
+from training.pipeline.collect import slack_examples
 from training.storage.database import connect
 from training.storage.teaching import REJECTED, source_key
 from training.storage.votes import VoteStore

@@ -24,7 +24,7 @@ from training.classifiers.local import (
 )
 from training.data import label_of, load_newsgroups
 from training.errors import ClassifyError, ModelFileError
-from training.train import fit_local_offline
+from training.pipeline.train import fit_local_offline
 
 CHAT = Path(__file__).resolve().parents[1] / "data" / "chat_messages.jsonl"
 WALKTHROUGH = {

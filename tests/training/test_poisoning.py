@@ -18,8 +18,8 @@ import pytest
 
 from training import prepare as prep
 from training.classifiers.local import LocalModel
-from training.collect import collect, sample_weights, write_weights
 from training.config import SlackSettings, TeachingSettings
+from training.pipeline.collect import collect, sample_weights, write_weights
 from training.storage.teaching import source_key
 from training.storage.votes import VoteStore
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.training.test_pipeline import collector
+from tests.training.pipeline.test_pipeline import collector
 from training import schedule
 from training.config import TrainingSettings
 from training.storage.runs import RunStore

@@ -9,8 +9,8 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from training.collect import sample_weights, slack_examples, write_weights
 from training.config import TeachingSettings
+from training.pipeline.collect import sample_weights, slack_examples, write_weights
 from training.storage.database import _alembic_config, make_engine
 from training.storage.teaching import ACCEPTED, REJECTED, SUPERSEDED, WITHDRAWN, source_key
 from training.storage.votes import CHANGED, NEW, SAME, VoteStore

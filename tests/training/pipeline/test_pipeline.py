@@ -10,18 +10,19 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import update
 
-from training import pipeline
 from training import prepare as prep
 from training.classifiers import scoring
 from training.classifiers.loading import load_classifier
-from training.collect import Collected
 from training.config import OpenAISettings, SlackSettings, TrainingSettings
 from training.errors import CostCapError, JobFailedError, RunInProgressError
-from training.pipeline import RunRequest
+from training.pipeline import promotion
+from training.pipeline import run as pipeline
+from training.pipeline.collect import Collected
+from training.pipeline.context import RunRequest
+from training.pipeline.run import train, train_local
 from training.storage.registry import ModelRegistry
 from training.storage.runs import RunStore
 from training.storage.schema import ModelRecord
-from training.train import train, train_local
 
 TEAMS_B = ["Yankees", "Red Sox", "Dodgers", "Mets", "Cubs", "Giants", "Astros", "Braves"]
 TEAMS_H = ["Bruins", "Rangers", "Oilers", "Leafs", "Canucks", "Flames", "Jets", "Kings"]
@@ -338,7 +339,7 @@ def test_a_local_run_trains_on_weighted_corrections_and_reports_what_they_change
 ) -> None:
     from pathlib import Path
 
-    from training import report as reporting
+    from training.pipeline import report as reporting
 
     taught = ["zorblatski again tonight", "what a zorblatski game"]
     corrections = pd.DataFrame({"prompt": taught, "completion": "hockey", "weight": 8.0})
@@ -509,10 +510,10 @@ def test_scheduler_start_resumes_unfinished_runs(
 
 @pytest.mark.e2e
 def test_a_burst_of_progress_lines_is_one_slack_update(settings, database, slack_api) -> None:
-    from training.report import SlackReport
+    from training.slack.message import SlackReport
 
     ctx = pipeline.context(settings, database, slack=slack_client(slack_api))
-    ctx._report = SlackReport(ctx.slack, "C0REP")
+    ctx.report = SlackReport(ctx.slack, "C0REP")
     ctx.say("first")
     ctx.say("event 1", "event 2", "event 3", "Job ftjob-x is running.")
     assert len(slack_api.calls_to("chat.postMessage")) == 1
@@ -642,17 +643,17 @@ def prepared_files(frame: pd.DataFrame, folder, name: str):
 def test_decide_refuses_a_dropped_or_unmeasured_label_unless_forced() -> None:
     same = {"accuracy": 0.99, "n": 10}
     active = {"accuracy": 0.99, "model": "local-old"}
-    dropped = pipeline.decide(same, active, margin=0.01, force=False, dropped=["other"])
+    dropped = promotion.decide(same, active, margin=0.01, force=False, dropped=["other"])
     assert not dropped.promote
     assert "'other'" in dropped.reason
     assert "--force" in dropped.reason
-    unmeasured = pipeline.decide(same, active, margin=0.01, force=False, unmeasured=["other"])
+    unmeasured = promotion.decide(same, active, margin=0.01, force=False, unmeasured=["other"])
     assert not unmeasured.promote
     assert "'other'" in unmeasured.reason
-    forced = pipeline.decide(same, active, margin=0.01, force=True, dropped=["other"])
+    forced = promotion.decide(same, active, margin=0.01, force=True, dropped=["other"])
     assert forced.promote
     assert "'other'" in forced.reason
-    assert pipeline.decide(same, active, margin=0.01, force=False).promote
+    assert promotion.decide(same, active, margin=0.01, force=False).promote
 
 
 @pytest.mark.e2e
@@ -714,7 +715,7 @@ def test_a_network_error_while_reporting_never_fails_the_run(
     )
     slack_api.drop("chat.update", times=3)  # the first update, and both retries
     slack_api.drop("upload")
-    caplog.set_level("WARNING", logger="training.report")
+    caplog.set_level("WARNING", logger="training.slack.message")
     outcome = train(
         settings,
         database,
@@ -724,7 +725,7 @@ def test_a_network_error_while_reporting_never_fails_the_run(
     assert outcome.run.status == "succeeded"
     assert outcome.model.status == "active"
     assert RunStore(database).lock_holder() is None
-    problems = [r for r in caplog.records if r.name == "training.report"]
+    problems = [r for r in caplog.records if r.name == "training.slack.message"]
     assert [r.getMessage().split(":")[0] for r in problems] == [
         "Slack report not updated",
         "Slack chart upload failed",

@@ -1,4 +1,4 @@
-"""The stage the prompted backend (``openai-prompt``) has instead of a fine-tuning job.
+"""Stage: the one the prompted backend (``openai-prompt``) has instead of a fine-tuning job.
 
 Build the example bank from the run's training file (every accepted example:
 20 Newsgroups posts, seed lines, Slack corrections), estimate what classifying
@@ -6,17 +6,20 @@ costs from the exact prompts of held-out texts, and, because evaluating on the
 whole validation split is one paid request per example, show that cost, check
 it against SPORTBOT_COST_CAP_USD and ask (``ctx.confirm``, the CLI on a
 terminal) before a single request is sent. The candidate then goes through the
-same gate as every other model (``pipeline.judge_and_finish``).
+same gate as every other model (``training.pipeline.judge``). Imports ``training``
+only, never ``bot/``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from training import pipeline
 from training import prepare as prep
 from training.classifiers import prompted
 from training.classifiers.scoring import file_sha256
+from training.pipeline.context import Candidate, Context
+from training.pipeline.cost import check_cost, decline
+from training.pipeline.judge import held_out
 from training.states import RunStatus
 from training.storage.registry import ModelInfo, ModelRegistry
 from training.storage.runs import RunInfo
@@ -25,7 +28,7 @@ from training.storage.runs import RunInfo
 ESTIMATE_SAMPLE = 300
 
 
-def prompted_candidate(ctx: pipeline.Context, run: RunInfo) -> pipeline.Candidate:
+def prompted_candidate(ctx: Context, run: RunInfo) -> Candidate:
     """The bank and the prompted classifier of ``run``, once its cost is accepted."""
     ctx.runs.update(run.id, status=RunStatus.building)
     train = prep.read_prepared(Path(run.train_path))
@@ -41,7 +44,7 @@ def prompted_candidate(ctx: pipeline.Context, run: RunInfo) -> pipeline.Candidat
         f"nearest, asked of {run.base_model}."
     )
     active = ModelRegistry(ctx.db).active()
-    valid = pipeline.held_out(ctx, run, active)
+    valid = held_out(ctx, run, active)
     texts = valid["text"].tolist()
     estimate = model.estimate(texts[:: max(1, len(texts) // ESTIMATE_SAMPLE)])
     ctx.say(f"Classifying costs {estimate.line()}.")
@@ -69,11 +72,11 @@ def prompted_candidate(ctx: pipeline.Context, run: RunInfo) -> pipeline.Candidat
             "selection": bank.rule,
         },
     }
-    return pipeline.Candidate(model, fields, artifact, extra_metrics=extra)
+    return Candidate(model, fields, artifact, extra_metrics=extra)
 
 
 def confirm_evaluation(
-    ctx: pipeline.Context,
+    ctx: Context,
     run: RunInfo,
     estimate: prompted.CostEstimate,
     count: int,
@@ -88,9 +91,7 @@ def confirm_evaluation(
     ctx.runs.update(
         run.id, estimated_tokens=int(estimate.tokens_per_message * asked), estimated_cost=cost
     )
-    pipeline.check_cost(cost, ctx.settings.training.cost_cap_usd)
+    check_cost(cost, ctx.settings.training.cost_cap_usd)
     question = f"Evaluate {run.base_model} on {count} held-out examples for {shown}?"
     if ctx.confirm is not None and not ctx.confirm(question):
-        pipeline.decline(
-            ctx, run, "declined before evaluating", "no request was sent and nothing spent"
-        )
+        decline(ctx, run, "declined before evaluating", "no request was sent and nothing spent")

@@ -13,8 +13,9 @@ import uuid
 
 import pytest
 
-from tests.training.test_pipeline import ft_settings, run_openai  # noqa: F401
-from training import openai_jobs, pipeline
+from tests.training.pipeline.test_pipeline import ft_settings, run_openai  # noqa: F401
+from training import openai_jobs
+from training.pipeline import run as pipeline
 from training.storage.runs import RunStore
 
 pytestmark = pytest.mark.e2e

@@ -13,16 +13,16 @@ import re
 
 import pytest
 
-from tests.training.test_pipeline import collector, slack_client, sports_frame
+from tests.training.pipeline.test_pipeline import collector, slack_client, sports_frame
 from training.classifiers import prompted
 from training.classifiers.loading import load_classifier
 from training.config import PromptSettings, SlackSettings, TrainingSettings
 from training.errors import CostCapError, RunError
-from training.pipeline import RunRequest
+from training.pipeline.context import RunRequest
+from training.pipeline.run import train, train_configured
 from training.schedule import scheduled_backend
 from training.storage.registry import ModelRegistry
 from training.storage.runs import RunStore
-from training.train import train, train_configured
 
 pytestmark = pytest.mark.e2e
 

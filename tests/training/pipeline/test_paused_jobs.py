@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from tests.training.test_pipeline import cli_env, create_job_id  # noqa: F401
+from tests.training.pipeline.test_pipeline import cli_env, create_job_id  # noqa: F401
 from training import openai_jobs
 
 pytestmark = pytest.mark.e2e

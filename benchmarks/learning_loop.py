@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from training import prepare as prep  # noqa: E402
 from training.classifiers.base import LABELS  # noqa: E402
-from training.classifiers.local import LocalModel  # noqa: E402
+from training.classifiers.local.estimator import LocalModel  # noqa: E402
 from training.collect import (  # noqa: E402
     collect,
     sample_weights,

@@ -37,9 +37,11 @@ from slack_sdk import WebClient
 from training import openai_jobs, webhooks
 from training import prepare as prep
 from training import report as reporting
-from training.classifiers import local, scoring
 from training.classifiers.base import TextClassifier
+from training.classifiers.local import artifacts
+from training.classifiers.local.estimator import LocalModel
 from training.classifiers.prompted import BACKEND as PROMPT_BACKEND
+from training.classifiers.scoring import files
 from training.collect import (
     Collected,
     collect,
@@ -513,14 +515,14 @@ def fit_local(ctx: Context, run: RunInfo) -> Candidate:
     ctx.say(f"Training the local model on {len(train)} examples…")
     texts, labels = train["text"].tolist(), train["label"].tolist()
     weights = sample_weights(Path(run.train_path).parent, texts, labels)
-    model = local.LocalModel().fit(texts, labels, sample_weight=weights)
+    model = LocalModel().fit(texts, labels, sample_weight=weights)
 
     def artifact() -> dict[str, Any]:  # written only when the model is new
-        path = local.save(model, ctx.settings.models_dir)
+        path = artifacts.save(model, ctx.settings.models_dir)
         return {
             "artifact_path": str(path),
-            "artifact_sha256": local.file_sha256(path),
-            "scorer_sha256": local.file_sha256(scoring.scorer_path(path)),
+            "artifact_sha256": files.file_sha256(path),
+            "scorer_sha256": files.file_sha256(files.scorer_path(path)),
         }
 
     fields = {
@@ -538,8 +540,8 @@ def add_scorer(registry: ModelRegistry, info: ModelInfo, model: Any) -> ModelInf
     """Give an entry saved before scoring arrays existed its ``.scorer.npz``, from this
     fit of the same data (same id), so the Slack app's processes load it without
     scikit-learn (``load_classifier(lean=True)``)."""
-    path = scoring.scorer_path(info.artifact_path)
-    return registry.set_scorer(info.id, scoring.save(model.scorer(), path))
+    path = files.scorer_path(info.artifact_path)
+    return registry.set_scorer(info.id, files.save(model.scorer(), path))
 
 
 def openai_candidate(ctx: Context, run: RunInfo, job: Any) -> Candidate:

@@ -16,7 +16,7 @@ from pathlib import Path
 from training import pipeline
 from training import prepare as prep
 from training.classifiers import prompted
-from training.classifiers.scoring import file_sha256
+from training.classifiers.scoring.files import file_sha256
 from training.registry import ModelInfo, ModelRegistry
 from training.runs import RunInfo
 from training.states import RunStatus

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from training import pipeline
 from training import prepare as prep
-from training.classifiers.local import LocalModel
+from training.classifiers.local.estimator import LocalModel
 from training.collect import collect
 from training.config import Settings
 from training.data import Source

@@ -9,7 +9,7 @@ import pytest
 from tests.bot.conftest import ADMIN, CHANNEL, wait_until
 from tests.system.conftest import register_tiny_model
 from training.classifiers import prompted
-from training.classifiers.scoring import file_sha256
+from training.classifiers.scoring.files import file_sha256
 from training.config import TrainingSettings
 from training.feedback import FeedbackStore
 from training.registry import ModelRegistry

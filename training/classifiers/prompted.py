@@ -107,7 +107,7 @@ def answer_schema(labels: Sequence[str]) -> dict[str, Any]:
 
 
 def _prepared(text: str, chars: int) -> str:
-    from training.classifiers.scoring import split
+    from training.classifiers.scoring.posts import split
 
     return split(str(text), chars)[0].strip()
 
@@ -222,7 +222,7 @@ def load_bank(path: Path | str, expected_sha256: str | None = None) -> ExampleBa
 
 
 def _sha256(path: Path) -> str:
-    from training.classifiers.scoring import file_sha256
+    from training.classifiers.scoring.files import file_sha256
 
     return file_sha256(path)
 

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from training.classifiers import local, scoring
+from training.classifiers.local import artifacts
+from training.classifiers.local.estimator import LocalModel
+from training.classifiers.scoring import files
 
 HERE = Path(__file__).resolve().parent
 MODEL_DIR = HERE / "local"
@@ -45,15 +47,15 @@ def examples() -> tuple[list[str], list[str]]:
 
 
 def main() -> None:
-    model = local.LocalModel(
-        word_features=2**10, char_features=2**10, max_iter=5, knowledge=False
-    ).fit(*examples())
+    model = LocalModel(word_features=2**10, char_features=2**10, max_iter=5, knowledge=False).fit(
+        *examples()
+    )
     shutil.rmtree(MODEL_DIR, ignore_errors=True)
-    path = local.save(model, MODEL_DIR)
+    path = artifacts.save(model, MODEL_DIR)
     expected = {
         "artifact": f"local/{path.name}",
-        "sha256": local.file_sha256(path),
-        "scorer_sha256": local.file_sha256(scoring.scorer_path(path)),
+        "sha256": files.file_sha256(path),
+        "scorer_sha256": files.file_sha256(files.scorer_path(path)),
         "classes": [str(label) for label in model.classes_],
         "probes": PROBES,
         # The lean path (one text at a time, numpy only) and scikit-learn's.

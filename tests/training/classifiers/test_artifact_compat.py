@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 import skops.io as sio
 
-from training.classifiers import local, scoring
+from training.classifiers.local import artifacts
+from training.classifiers.scoring import files
 
 pytestmark = pytest.mark.unit
 
@@ -31,7 +32,7 @@ def test_the_artifact_names_the_classes_of_its_day() -> None:
 
 
 def test_an_old_artifact_loads_with_the_registry_hash_and_answers_the_same() -> None:
-    model = local.load(_artifact(), expected_sha256=EXPECTED["sha256"])
+    model = artifacts.load(_artifact(), expected_sha256=EXPECTED["sha256"])
     assert [str(label) for label in model.classes_] == EXPECTED["classes"]
     np.testing.assert_allclose(
         model.predict_proba(EXPECTED["probes"]), EXPECTED["proba"], rtol=1e-9, atol=1e-15
@@ -45,11 +46,11 @@ def test_an_old_artifact_loads_with_the_registry_hash_and_answers_the_same() -> 
 
 
 def test_an_old_artifact_loads_against_its_sidecar_hash() -> None:
-    assert local.load(_artifact()).model_id == _artifact().stem
+    assert artifacts.load(_artifact()).model_id == _artifact().stem
 
 
 def test_an_old_scorer_file_answers_the_same() -> None:
-    scored = scoring.load(scoring.scorer_path(_artifact()), EXPECTED["scorer_sha256"])
+    scored = files.load(files.scorer_path(_artifact()), EXPECTED["scorer_sha256"])
     np.testing.assert_allclose(
         scored.predict_proba(EXPECTED["probes"]), EXPECTED["proba"], rtol=1e-9, atol=1e-15
     )

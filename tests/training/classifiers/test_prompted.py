@@ -257,7 +257,7 @@ def test_a_loaded_bank_classifies_without_pandas_or_scikit_learn(
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
         capture_output=True,
         text=True,
         check=True,

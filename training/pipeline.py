@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 from slack_sdk import WebClient
 
-from training import openai_jobs, webhooks
 from training import prepare as prep
 from training import report as reporting
 from training.classifiers.base import TextClassifier
@@ -61,6 +60,8 @@ from training.errors import (
     RunError,
 )
 from training.evaluate import comparison_set, evaluate
+from training.openai_api import jobs as openai_jobs
+from training.openai_api import webhooks
 from training.registry import ModelInfo, ModelRegistry, load_classifier
 from training.runs import RunInfo, RunStore
 from training.schema import utcnow

@@ -14,7 +14,8 @@ import uuid
 import pytest
 
 from tests.training.test_pipeline import ft_settings, run_openai  # noqa: F401
-from training import openai_jobs, pipeline
+from training import pipeline
+from training.openai_api import jobs as openai_jobs
 from training.runs import RunStore
 
 pytestmark = pytest.mark.e2e

@@ -44,7 +44,7 @@ from training.classifiers.base import LABELS, TextClassifier
 from training.classifiers.logprobs import chat_top, class_probabilities
 from training.config import OpenAISettings, PromptSettings
 from training.errors import ConfigError, ModelFileError, OpenAIError
-from training.openai_calls import build_client, translated
+from training.openai_api.calls import build_client, translated
 from training.tokens import base_model_of, counter_for
 
 BACKEND = "openai-prompt"

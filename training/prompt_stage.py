@@ -15,7 +15,8 @@ from pathlib import Path
 
 from training import pipeline
 from training import prepare as prep
-from training.classifiers import prompted
+from training.classifiers import example_bank, prompted
+from training.classifiers.prompt_cost import CostEstimate
 from training.classifiers.scoring.files import file_sha256
 from training.registry import ModelInfo, ModelRegistry
 from training.runs import RunInfo
@@ -30,7 +31,7 @@ def prompted_candidate(ctx: pipeline.Context, run: RunInfo) -> pipeline.Candidat
     ctx.runs.update(run.id, status=RunStatus.building)
     train = prep.read_prepared(Path(run.train_path))
     ctx.say(f"Building the example bank from {len(train)} labelled examples…")
-    bank = prompted.build_bank(train["text"].tolist(), train["label"].tolist())
+    bank = example_bank.build_bank(train["text"].tolist(), train["label"].tolist())
     settings = ctx.settings
     model = prompted.PromptedModel(
         run.base_model, bank, settings=settings.openai, prompt=settings.prompt, client=ctx.client()
@@ -48,7 +49,7 @@ def prompted_candidate(ctx: pipeline.Context, run: RunInfo) -> pipeline.Candidat
     confirm_evaluation(ctx, run, estimate, len(texts), active)
 
     def artifact() -> dict[str, str]:  # written only when the bank is new
-        path = prompted.save_bank(bank, settings.models_dir)
+        path = example_bank.save_bank(bank, settings.models_dir)
         return {"artifact_path": str(path), "artifact_sha256": file_sha256(path)}
 
     fields = {
@@ -75,7 +76,7 @@ def prompted_candidate(ctx: pipeline.Context, run: RunInfo) -> pipeline.Candidat
 def confirm_evaluation(
     ctx: pipeline.Context,
     run: RunInfo,
-    estimate: prompted.CostEstimate,
+    estimate: CostEstimate,
     count: int,
     active: ModelInfo | None,
 ) -> None:

@@ -210,13 +210,13 @@ def load_classifier(
             **({"system_message": info.system_message} if info.system_message else {}),
         )
     if info.backend == Backend.openai_prompt:
-        from training.classifiers import prompted
+        from training.classifiers import example_bank, prompted
 
         if not info.artifact_path:
             raise NoModelError(f"Model {info.id} has no example bank recorded.")
         return prompted.PromptedModel(
             info.base_model or settings.prompt.model,
-            prompted.load_bank(info.artifact_path, info.artifact_sha256),
+            example_bank.load_bank(info.artifact_path, info.artifact_sha256),
             settings=settings.openai,
             prompt=settings.prompt,
             ledger=ledger,

@@ -160,7 +160,7 @@ def prompt_lines(candidate: dict | None) -> list[str]:
     """A prompted model's example bank and what classifying with it costs."""
     if not candidate or not candidate.get("bank"):
         return []
-    from training.classifiers.prompted import CostEstimate
+    from training.classifiers.prompt_cost import CostEstimate
 
     bank = candidate["bank"]
     lines = [

@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from training import prepare as prep  # noqa: E402
 from training.classifiers.base import LABELS  # noqa: E402
-from training.classifiers.local import LocalModel  # noqa: E402
+from training.classifiers.local.estimator import LocalModel  # noqa: E402
 from training.config import Settings, TeachingSettings  # noqa: E402
 from training.data import Source, label_of, load_newsgroups  # noqa: E402
 from training.pipeline.collect import (  # noqa: E402

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from training.classifiers import scoring
 from training.classifiers.base import TextClassifier
-from training.classifiers.local import LocalModel, load, save
+from training.classifiers.local.artifacts import load, save
+from training.classifiers.local.estimator import LocalModel
+from training.classifiers.scoring import files
 from training.data import Source, label_of, load_newsgroups
 from training.pipeline.train import fit_local_offline
 
@@ -101,9 +102,9 @@ def speed_rows(model: LocalModel) -> list[tuple]:
         start = time.perf_counter()
         load(path)
         load_s = time.perf_counter() - start
-        scorer = scoring.scorer_path(path)
+        scorer = files.scorer_path(path)
         start = time.perf_counter()
-        scored = scoring.load(scorer, scoring.file_sha256(scorer))
+        scored = files.load(scorer, files.file_sha256(scorer))
         scorer_load_s = time.perf_counter() - start
         sizes = path.stat().st_size / 1e6, scorer.stat().st_size / 1e6
     return [

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from training import prepare as prep
-from training.classifiers import prompted
+from training.classifiers import example_bank, prompted
 from training.config import PromptSettings
 from training.data import Source
 from training.pipeline.collect import collect
@@ -46,10 +46,11 @@ def main() -> None:
         train = prep.read_prepared(train_path)
         valid = prep.read_prepared(valid_path)
         started = time.perf_counter()
-        bank = prompted.build_bank(train["text"].tolist(), train["label"].tolist())
+        bank = example_bank.build_bank(train["text"].tolist(), train["label"].tolist())
         built = time.perf_counter() - started
         size = sum(
-            p.stat().st_size for p in prompted.save_bank(bank, Path(folder)).parent.glob("bank-*")
+            p.stat().st_size
+            for p in example_bank.save_bank(bank, Path(folder)).parent.glob("bank-*")
         )
     print(
         f"bank {bank.version[:12]}: {len(bank.texts)} examples, "

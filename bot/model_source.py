@@ -144,7 +144,7 @@ class ModelSource:
         info = self.active_info()
         if info is None or not info.metrics.get("cost"):
             return None
-        from training.classifiers.prompted import CostEstimate
+        from training.classifiers.prompt_cost import CostEstimate
 
         line = f"Classifying costs {CostEstimate.from_dict(info.metrics['cost']).line()}"
         cap = self.ledger.cap

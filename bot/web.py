@@ -1,7 +1,7 @@
 """The WSGI application gunicorn serves: the routes in front of Bolt.
 
 ``POST /slack/events`` goes to Bolt, ``GET /healthz`` is the health check and
-``POST /openai/webhooks`` takes OpenAI's fine-tuning webhooks (training.webhooks).
+``POST /openai/webhooks`` takes OpenAI's fine-tuning webhooks (training.openai_api.webhooks).
 Building the app a worker serves is ``bot.startup.web_worker``; this module only
 routes requests, and reads no settings of its own.
 """
@@ -63,8 +63,8 @@ class Router:
 
     def openai_webhook(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         """Verify and record an OpenAI webhook; 5xx only when OpenAI should deliver it again."""
-        from training import webhooks
         from training.errors import ConfigError, DatabaseUnavailableError, WebhookSignatureError
+        from training.openai_api import webhooks
 
         if environ.get("REQUEST_METHOD") != "POST":
             return _plain(start_response, "405 Method Not Allowed", "POST only\n")

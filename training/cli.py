@@ -386,7 +386,7 @@ def _print_model_summary(console: Console, info) -> None:
     if active:
         console.print(f"  active model {active.get('model')}: accuracy {active['accuracy']:.4f}")
     if metrics.get("cost"):
-        from training.classifiers.prompted import CostEstimate
+        from training.classifiers.prompt_cost import CostEstimate
 
         line = CostEstimate.from_dict(metrics["cost"]).line()
         console.print(f"  classifying costs {line} (prices of {metrics['cost']['prices_as_of']})")

@@ -14,7 +14,7 @@ Tree::
     │   └── NoModelError          no model is registered or the named one does not exist
     ├── ModelFileError            a model artifact is missing, unreadable or tampered with
     ├── BackendError              a model provider failed
-    │   ├── OpenAIError           OpenAI refused or failed (names the call; openai_calls.py)
+    │   ├── OpenAIError           OpenAI refused or failed (names the call; openai_api/calls.py)
     │   │   ├── OpenAIAuthError        the API key was refused (401): set OPENAI_API_KEY
     │   │   ├── OpenAIUnreachableError OpenAI cannot be reached: network, proxy, OPENAI_BASE_URL
     │   │   ├── OpenAINotFoundError    no such model, job or file (``code`` says which)

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from training.errors import InputFileError
+from training.openai_api.models import is_chat_model
 from training.tokens import (
     TokenCounter,
     base_model_of,
@@ -37,7 +38,6 @@ from training.tokens import (
 )
 
 FIELDS = ("prompt", "completion")
-COMPLETION_MODELS = ("babbage-002", "davinci-002")
 FORMATS = ("completion", "chat")
 COMPATS = ("default", "legacy")
 INPUT_EXTENSIONS = (".jsonl", ".json", ".csv", ".tsv", ".xlsx")
@@ -116,7 +116,7 @@ class PreparedData:
 
 def format_for(model: str) -> str:
     """babbage-002 and davinci-002 learn from prompt/completion; later models from chat."""
-    return "completion" if base_model_of(model).startswith(COMPLETION_MODELS) else "chat"
+    return "chat" if is_chat_model(model) else "completion"
 
 
 def show(text: str) -> str:

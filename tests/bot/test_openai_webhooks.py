@@ -7,9 +7,9 @@ from urllib.request import Request, urlopen
 
 import pytest
 
-from tests.training.test_webhooks import SECRET, signed
-from training import webhooks
+from tests.training.openai_api.test_webhooks import SECRET, signed
 from training.config import OpenAISettings
+from training.openai_api import webhooks
 from training.storage.schema import utcnow
 
 pytestmark = pytest.mark.e2e

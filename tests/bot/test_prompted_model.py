@@ -8,8 +8,8 @@ import pytest
 
 from tests.bot.conftest import ADMIN, CHANNEL, wait_until
 from tests.system.conftest import register_tiny_model
-from training.classifiers import prompted
-from training.classifiers.scoring import file_sha256
+from training.classifiers import example_bank, prompted
+from training.classifiers.scoring.files import file_sha256
 from training.config import TrainingSettings
 from training.storage.registry import ModelRegistry
 from training.storage.tags import TagStore
@@ -26,8 +26,8 @@ EXAMPLES = [
 def register_prompted(database, directory) -> str:
     """A bank saved and registered as the active prompted model, as a run leaves it."""
     texts, labels = zip(*EXAMPLES, strict=True)
-    bank = prompted.build_bank(list(texts), list(labels))
-    path = prompted.save_bank(bank, directory)
+    bank = example_bank.build_bank(list(texts), list(labels))
+    path = example_bank.save_bank(bank, directory)
     model_id = prompted.prompted_model_id("gpt-4.1-mini", bank.version)
     registry = ModelRegistry(database)
     registry.register(

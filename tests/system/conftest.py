@@ -52,16 +52,18 @@ def register_tiny_model(db: Any, directory: Path, *, flip: bool = False, promote
 
     ``db`` is a ``training.storage.database.Database`` or a database URL.
     """
-    from training.classifiers import local, scoring
+    from training.classifiers.local import artifacts
+    from training.classifiers.local.estimator import LocalModel
+    from training.classifiers.scoring import files
     from training.storage.database import Database, make_engine
     from training.storage.registry import ModelRegistry
 
     texts, labels = tiny_texts(flip)
     # Without the shipped lists: a flipped model must say what its own texts taught it.
-    model = local.LocalModel(
-        word_features=2**12, char_features=2**12, max_iter=5, knowledge=False
-    ).fit(texts, labels)
-    path = local.save(model, directory)
+    model = LocalModel(word_features=2**12, char_features=2**12, max_iter=5, knowledge=False).fit(
+        texts, labels
+    )
+    path = artifacts.save(model, directory)
     owned = isinstance(db, str)
     database = Database(make_engine(db)) if owned else db
     try:
@@ -71,8 +73,8 @@ def register_tiny_model(db: Any, directory: Path, *, flip: bool = False, promote
             backend="local",
             labels=sorted(set(labels)),
             artifact_path=str(path),
-            artifact_sha256=local.file_sha256(path),
-            scorer_sha256=local.file_sha256(scoring.scorer_path(path)),
+            artifact_sha256=files.file_sha256(path),
+            scorer_sha256=files.file_sha256(files.scorer_path(path)),
             metrics={"accuracy": 0.9},
         )
         return registry.promote(info.id) if promote else info

@@ -10,7 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from training import cli
-from training.classifiers import local
+from training.classifiers.local import artifacts
+from training.classifiers.local.estimator import LocalModel
+from training.classifiers.scoring.files import file_sha256
 from training.config import Settings
 from training.storage.database import connect
 from training.storage.registry import ModelRegistry
@@ -33,15 +35,15 @@ TEXTS = {
 def _register_tiny_model(home: Path, model_id_suffix: str = "") -> str:
     texts = [text + model_id_suffix for texts in TEXTS.values() for text in texts * 4]
     labels = [label for label, texts in TEXTS.items() for _ in texts * 4]
-    model = local.LocalModel().fit(texts, labels)
-    path = local.save(model, home / "models")
+    model = LocalModel().fit(texts, labels)
+    path = artifacts.save(model, home / "models")
     registry = ModelRegistry(connect(Settings(home=home)))
     registry.register(
         id=model.model_id,
         backend="local",
         labels=list(model.classes_),
         artifact_path=str(path),
-        artifact_sha256=local.file_sha256(path),
+        artifact_sha256=file_sha256(path),
         metrics={"accuracy": 1.0},
     )
     return model.model_id

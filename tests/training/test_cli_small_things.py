@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.training.openai_api.test_openai_errors import _prepared
 from tests.training.test_cli import _register_tiny_model
-from tests.training.test_openai_errors import _prepared
 from training import cli
 from training.config import DEFAULT_COST_CAP_USD, Settings
 from training.errors import ConfigError

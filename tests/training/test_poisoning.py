@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from training import prepare as prep
-from training.classifiers.local import LocalModel
+from training.classifiers.local.estimator import LocalModel
 from training.config import SlackSettings, TeachingSettings
 from training.pipeline.collect import collect, sample_weights, write_weights
 from training.storage.teaching import source_key

@@ -32,7 +32,7 @@ def load_classifier(
     """The classifier behind a registry entry (local artifact or OpenAI model).
 
     ``lean``: a local model whose scoring arrays are recorded is loaded from them
-    alone (``scoring.ScoredModel``: same answers, no scikit-learn in the process),
+    alone (``scoring.scorer.ScoredModel``: same answers, no scikit-learn in the process),
     as the Slack app does; older local models load whole. ``ledger``: the day's spend
     (``training.storage.spend.SpendLedger``) a prompted model checks and adds to.
     """
@@ -40,18 +40,18 @@ def load_classifier(
         if not info.artifact_path:
             raise NoModelError(f"Model {info.id} has no artifact file recorded.")
         if lean and info.scorer_sha256:
-            from training.classifiers import scoring
+            from training.classifiers.scoring import files
 
-            return scoring.load(scoring.scorer_path(info.artifact_path), info.scorer_sha256)
+            return files.load(files.scorer_path(info.artifact_path), info.scorer_sha256)
         if lean:
             log.info(
                 "Model %s was saved without its scoring arrays: loading it whole "
                 "(scikit-learn, ~140 MB more); retraining (`sportbot train`) saves them",
                 info.id,
             )
-        from training.classifiers import local
+        from training.classifiers.local import artifacts
 
-        return local.load(info.artifact_path, expected_sha256=info.artifact_sha256)
+        return artifacts.load(info.artifact_path, expected_sha256=info.artifact_sha256)
     if info.backend == Backend.openai:
         from training.classifiers.openai_model import OpenAIModel
 
@@ -63,13 +63,13 @@ def load_classifier(
             **({"system_message": info.system_message} if info.system_message else {}),
         )
     if info.backend == Backend.openai_prompt:
-        from training.classifiers import prompted
+        from training.classifiers import example_bank, prompted
 
         if not info.artifact_path:
             raise NoModelError(f"Model {info.id} has no example bank recorded.")
         return prompted.PromptedModel(
             info.base_model or settings.prompt.model,
-            prompted.load_bank(info.artifact_path, info.artifact_sha256),
+            example_bank.load_bank(info.artifact_path, info.artifact_sha256),
             settings=settings.openai,
             prompt=settings.prompt,
             ledger=ledger,

@@ -15,7 +15,7 @@ text as the user message, one request per text, a few at a time.
 
 Texts longer than the model's context are cut, token-aware, so the separator
 (what tells the model "answer now") always survives. OpenAI's exceptions are
-turned into ours (training/openai_calls.py, the one boundary) with a message
+turned into ours (``training.openai_api``, the one boundary) with a message
 that names the model and never contains the API key.
 """
 
@@ -33,17 +33,17 @@ from training.classifiers.base import SPORT_LABELS, TextClassifier
 from training.classifiers.logprobs import chat_top, class_probabilities
 from training.config import DEFAULT_SEPARATOR, OpenAISettings
 from training.errors import ConfigError, OpenAIError
-from training.openai_calls import build_client, redact, translated
-from training.openai_calls import openai_error as _translate
+from training.openai_api.calls import build_client, redact, translated
+from training.openai_api.calls import openai_error as _translate
+from training.openai_api.models import is_chat_model
 
-__all__ = ["OpenAIModel", "build_client", "is_chat_model", "openai_error", "redact"]
+__all__ = ["OpenAIModel", "build_client", "openai_error", "redact"]
 
 # The system message chat fine-tunes are trained with (prepare writes it into every
 # chat example): the classifier must send the very same one.
 from training.prepare import CHAT_SYSTEM_MESSAGE
-from training.tokens import base_model_of, counter_for, example_limit
+from training.tokens import counter_for, example_limit
 
-LEGACY_COMPLETION_MODELS = ("babbage-002", "davinci-002")
 TOP_LOGPROBS = 5  # the most the legacy completions endpoint returns
 BATCH_SIZE = 20
 CHAT_WORKERS = 4
@@ -53,11 +53,6 @@ _CHAT_OVERHEAD_TOKENS = 16
 _BOUNDARY_SLACK_TOKENS = 4
 # When counts are estimates (another encoding), keep this share of the budget.
 _ESTIMATE_MARGIN = 0.9
-
-
-def is_chat_model(model_id: str) -> bool:
-    """True for chat models; False for legacy completion models (babbage-002, davinci-002)."""
-    return not base_model_of(model_id).startswith(LEGACY_COMPLETION_MODELS)
 
 
 class OpenAIModel(TextClassifier):
@@ -208,5 +203,5 @@ def translated_errors(model: str, settings: OpenAISettings | None = None) -> Ite
 def openai_error(
     exc: openai.OpenAIError, model: str, settings: OpenAISettings | None = None
 ) -> OpenAIError:
-    """Our exception for one of openai's, naming ``model`` (see training/openai_calls.py)."""
+    """Our exception for one of openai's, naming ``model`` (see ``training.openai_api.calls``)."""
     return _translate(exc, f"for model {model}", settings)

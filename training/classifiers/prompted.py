@@ -1,10 +1,11 @@
 """A chat model asked with labelled examples: the ``openai-prompt`` backend.
 
 OpenAI is closing self-serve fine-tuning; a current chat model, asked well, knows
-today's players and slang. "Training" this backend builds an ``ExampleBank``:
-every example a run learns from (20 Newsgroups posts, seed lines, Slack
-corrections) with its label, the fixed ``INSTRUCTION`` and the selection rule,
-versioned by a hash of that content. Nothing is uploaded.
+today's players and slang. "Training" this backend builds an ``ExampleBank``
+(``training.classifiers.example_bank``): every example a run learns from with
+its label, the fixed instruction and the selection rule, versioned by a hash of
+that content. Nothing is uploaded. What a request costs is
+``training.classifiers.prompt_cost``.
 
 Classifying a text is one chat request: the instruction, then the ``k``
 labelled examples nearest to the text as user/assistant turns, then the text.
@@ -24,44 +25,30 @@ Which family a model belongs to is decided in one place, ``accepts_logprobs``.
 Identical texts are answered from a bounded in-process cache (per process:
 each web process and the tagger keep their own). A ``SpendLedger`` given to the
 model checks the day's budget before a request and adds each request's cost.
+Every request goes through ``training.openai_api.calls``; never imports ``bot``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from training.classifiers.base import LABELS, TextClassifier
+from training.classifiers.example_bank import ExampleBank, prepared
 from training.classifiers.logprobs import chat_top, class_probabilities
+from training.classifiers.prompt_cost import CostEstimate, request_cost
 from training.config import OpenAISettings, PromptSettings
-from training.errors import ConfigError, ModelFileError, OpenAIError
-from training.openai_calls import build_client, translated
+from training.errors import OpenAIError
+from training.openai_api.calls import build_client, translated
 from training.tokens import base_model_of, counter_for
 
 BACKEND = "openai-prompt"
-FORMAT_VERSION = 1
-INSTRUCTION = (
-    "You label Slack messages and newsgroup posts by the sport they are about. "
-    "Answer with exactly one label: baseball (about baseball: MLB, teams, players, "
-    "pitching, batting), hockey (about ice hockey: NHL, PWHL, teams, players, goalies), "
-    "or other (everything else, other sports included: football, basketball, soccer, "
-    "work chatter). Labelled examples come first; answer the last message."
-)
-SELECTION_RULE = (
-    "the k examples nearest to the text by cosine of mean token embeddings "
-    "(headers stripped, first {example_chars} characters), nearest last; ties by bank order"
-)
-# Long posts: their opening says what they are about, and every character is paid for.
-EXAMPLE_CHARS = 500
 TEXT_CHARS = 2_000
 TOP_LOGPROBS = 5
 WORKERS = 4
@@ -101,184 +88,6 @@ def answer_schema(labels: Sequence[str]) -> dict[str, Any]:
             },
         },
     }
-
-
-# ---------------------------------------------------------------- the example bank
-
-
-def _prepared(text: str, chars: int) -> str:
-    from training.classifiers.scoring import split
-
-    return split(str(text), chars)[0].strip()
-
-
-@dataclass(frozen=True)
-class ExampleBank:
-    """Labelled examples, the instruction and the selection rule; ``version`` hashes them."""
-
-    texts: list[str]
-    labels: list[str]
-    vectors: np.ndarray  # (n, dimensions), L2-normalised, in ``texts`` order
-    instruction: str = INSTRUCTION
-    example_chars: int = EXAMPLE_CHARS
-
-    @property
-    def version(self) -> str:
-        return bank_version(self.texts, self.labels, self.instruction, self.rule)
-
-    @property
-    def rule(self) -> str:
-        return SELECTION_RULE.format(example_chars=self.example_chars)
-
-    @property
-    def label_set(self) -> list[str]:
-        return sorted(set(self.labels))
-
-    def nearest(self, vector: np.ndarray, k: int) -> list[int]:
-        """Indexes of the ``k`` examples nearest to ``vector``, nearest first."""
-        if k <= 0 or not self.texts:
-            return []
-        scores = self.vectors @ vector
-        order = np.argsort(-scores, kind="stable")
-        return [int(i) for i in order[:k]]
-
-
-def build_bank(texts: Sequence[str], labels: Sequence[str]) -> ExampleBank:
-    """The bank of these examples: each text's opening (headers stripped), sorted so
-    the same examples make the same bank (and version) whatever order they came in."""
-    from training.classifiers.embedding import TokenEmbeddings
-
-    pairs = sorted(
-        {
-            (_prepared(text, EXAMPLE_CHARS), str(label))
-            for text, label in zip(texts, labels, strict=True)
-        }
-    )
-    pairs = [(text, label) for text, label in pairs if text]
-    if not pairs:
-        raise ConfigError("No labelled examples to build the prompt's example bank from.")
-    kept = [text for text, _ in pairs]
-    vectors = TokenEmbeddings.shared().embed(kept).astype(np.float32)
-    return ExampleBank(kept, [label for _, label in pairs], vectors)
-
-
-def bank_version(texts: Sequence[str], labels: Sequence[str], instruction: str, rule: str) -> str:
-    """sha256 of the instruction, the rule and every (label, text): same content, same version."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps([FORMAT_VERSION, instruction, rule]).encode("utf-8"))
-    for text, label in zip(texts, labels, strict=True):
-        digest.update(b"\n" + json.dumps([label, text]).encode("utf-8"))
-    return digest.hexdigest()
-
-
-def save_bank(bank: ExampleBank, directory: Path) -> Path:
-    """``bank-<version>.json`` (examples, instruction, rule, the vectors' hash) and
-    ``bank-<version>.npz`` (the vectors) in ``directory``; the JSON's path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = f"bank-{bank.version[:16]}"
-    vectors_path = directory / f"{stem}.npz"
-    staging = directory / f".{stem}.tmp.npz"
-    np.savez_compressed(staging, vectors=bank.vectors.astype(np.float16))
-    staging.replace(vectors_path)
-    path = directory / f"{stem}.json"
-    document = {
-        "format_version": FORMAT_VERSION,
-        "version": bank.version,
-        "instruction": bank.instruction,
-        "selection": bank.rule,
-        "example_chars": bank.example_chars,
-        "labels": bank.label_set,
-        "vectors_file": vectors_path.name,
-        "vectors_sha256": _sha256(vectors_path),
-        "examples": [[label, text] for text, label in zip(bank.texts, bank.labels, strict=True)],
-    }
-    staging = directory / f".{stem}.tmp.json"
-    staging.write_text(json.dumps(document, ensure_ascii=False) + "\n", encoding="utf-8")
-    staging.replace(path)
-    return path
-
-
-def load_bank(path: Path | str, expected_sha256: str | None = None) -> ExampleBank:
-    """The bank ``save_bank`` wrote, refusing a file changed since the registry recorded it."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"Example bank {path} does not exist.")
-    if expected_sha256 and _sha256(path) != expected_sha256:
-        raise ModelFileError(f"Example bank {path} changed since it was registered; refusing it.")
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        vectors_path = path.with_name(document["vectors_file"])
-        if _sha256(vectors_path) != document["vectors_sha256"]:
-            raise ModelFileError(f"{vectors_path} does not match its bank {path}; refusing it.")
-        vectors = np.load(vectors_path)["vectors"].astype(np.float32)
-        labels = [label for label, _ in document["examples"]]
-        texts = [text for _, text in document["examples"]]
-    except (OSError, ValueError, KeyError) as error:
-        raise ModelFileError(f"Example bank {path} is unreadable: {error}") from None
-    bank = ExampleBank(texts, labels, vectors, document["instruction"], document["example_chars"])
-    if bank.version != document["version"]:
-        raise ModelFileError(f"Example bank {path} does not match its version; refusing it.")
-    return bank
-
-
-def _sha256(path: Path) -> str:
-    from training.classifiers.scoring import file_sha256
-
-    return file_sha256(path)
-
-
-# ---------------------------------------------------------------- cost
-
-
-@dataclass(frozen=True)
-class CostEstimate:
-    """What classifying costs with this bank and model, from exact prompts of ``texts``."""
-
-    tokens_per_message: float
-    output_tokens: int
-    usd_per_message: float | None  # None: no price known for the model
-
-    @property
-    def usd_per_1000(self) -> float | None:
-        return None if self.usd_per_message is None else self.usd_per_message * 1000
-
-    def line(self) -> str:
-        tokens = f"about {self.tokens_per_message:.0f} input tokens a message"
-        if self.usd_per_message is None:
-            return f"{tokens}; no price known (set SPORTBOT_PROMPT_PRICE_PER_MTOK)"
-        return (
-            f"{tokens}, ${self.usd_per_message:.5f} a message, ${self.usd_per_1000:.2f} per 1,000"
-        )
-
-    @classmethod
-    def from_dict(cls, recorded: dict[str, Any]) -> CostEstimate:
-        """The estimate a registry entry recorded (``metrics["cost"]``)."""
-        return cls(
-            float(recorded.get("tokens_per_message") or 0.0),
-            int(recorded.get("output_tokens") or 0),
-            recorded.get("usd_per_message"),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        from training.config import PROMPT_PRICES_AS_OF
-
-        return {
-            "tokens_per_message": round(self.tokens_per_message, 1),
-            "output_tokens": self.output_tokens,
-            "usd_per_message": self.usd_per_message,
-            "usd_per_1000": self.usd_per_1000,
-            "prices_as_of": PROMPT_PRICES_AS_OF,
-        }
-
-
-def request_cost(
-    prompt: PromptSettings, model: str, input_tokens: float, output_tokens: float
-) -> float | None:
-    """USD of one request from its token counts and the model's price."""
-    price = prompt.price(base_model_of(model))
-    if price is None:
-        return None
-    return (input_tokens * price[0] + output_tokens * price[1]) / 1_000_000
 
 
 # ---------------------------------------------------------------- the classifier
@@ -337,7 +146,7 @@ class PromptedModel(TextClassifier):
         """The instruction, the nearest examples as turns (nearest last), then the text."""
         from training.classifiers.embedding import TokenEmbeddings
 
-        shown = _prepared(text, TEXT_CHARS) or text[:TEXT_CHARS]
+        shown = prepared(text, TEXT_CHARS) or text[:TEXT_CHARS]
         vector = TokenEmbeddings.shared().embed([shown[: self.bank.example_chars]])[0]
         role = "system" if self.logprobs else "developer"
         messages = [{"role": role, "content": self.bank.instruction}]

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from training.classifiers.base import LABELS
-from training.classifiers.local import seed_examples
+from training.classifiers.local.seeds import seed_examples
 from training.config import TeachingSettings
 from training.data import OTHER_GROUPS, OTHER_LABEL, Source, load_newsgroups, sport_prompts
 from training.storage.database import Database

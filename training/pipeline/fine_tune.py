@@ -2,7 +2,7 @@
 
 Each id is saved in the run's row as soon as it exists, so a resumed run never
 uploads a file twice nor creates a second job. Every OpenAI call goes through
-``training.openai_jobs``. Imports ``training`` only, never ``bot/``.
+``training.openai_api.jobs``. Imports ``training`` only, never ``bot/``.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from training import openai_jobs, webhooks
 from training import prepare as prep
 from training.config import DEFAULT_SEPARATOR
 from training.errors import JobFailedError, JobPausedError
+from training.openai_api import jobs as openai_jobs
+from training.openai_api import webhooks
 from training.pipeline.context import Candidate, Context
 from training.states import Backend, RunStatus
 from training.storage.runs import RunInfo

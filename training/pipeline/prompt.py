@@ -15,8 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from training import prepare as prep
-from training.classifiers import prompted
-from training.classifiers.scoring import file_sha256
+from training.classifiers import example_bank, prompted
+from training.classifiers.prompt_cost import CostEstimate
+from training.classifiers.scoring.files import file_sha256
 from training.pipeline.context import Candidate, Context
 from training.pipeline.cost import check_cost, decline
 from training.pipeline.judge import held_out
@@ -33,7 +34,7 @@ def prompted_candidate(ctx: Context, run: RunInfo) -> Candidate:
     ctx.runs.update(run.id, status=RunStatus.building)
     train = prep.read_prepared(Path(run.train_path))
     ctx.say(f"Building the example bank from {len(train)} labelled examples…")
-    bank = prompted.build_bank(train["text"].tolist(), train["label"].tolist())
+    bank = example_bank.build_bank(train["text"].tolist(), train["label"].tolist())
     settings = ctx.settings
     model = prompted.PromptedModel(
         run.base_model, bank, settings=settings.openai, prompt=settings.prompt, client=ctx.client()
@@ -51,7 +52,7 @@ def prompted_candidate(ctx: Context, run: RunInfo) -> Candidate:
     confirm_evaluation(ctx, run, estimate, len(texts), active)
 
     def artifact() -> dict[str, str]:  # written only when the bank is new
-        path = prompted.save_bank(bank, settings.models_dir)
+        path = example_bank.save_bank(bank, settings.models_dir)
         return {"artifact_path": str(path), "artifact_sha256": file_sha256(path)}
 
     fields = {
@@ -78,7 +79,7 @@ def prompted_candidate(ctx: Context, run: RunInfo) -> Candidate:
 def confirm_evaluation(
     ctx: Context,
     run: RunInfo,
-    estimate: prompted.CostEstimate,
+    estimate: CostEstimate,
     count: int,
     active: ModelInfo | None,
 ) -> None:

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from training import openai_jobs
+from training.openai_api import jobs as openai_jobs
 from training.pipeline import charts
 from training.slack.message import text_block
 from training.states import RunStatus

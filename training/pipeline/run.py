@@ -22,10 +22,10 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from training import openai_jobs
 from training.classifiers.prompted import BACKEND as PROMPT_BACKEND
 from training.config import BACKENDS, Settings
 from training.errors import NoModelError, RunError
+from training.openai_api import jobs as openai_jobs
 from training.pipeline.context import (
     Collector,
     Context,

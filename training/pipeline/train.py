@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from training import prepare as prep
-from training.classifiers import local, scoring
+from training.classifiers.local import artifacts
+from training.classifiers.local.estimator import LocalModel
+from training.classifiers.scoring import files
 from training.data import Source
 from training.pipeline.collect import collect, sample_weights
 from training.pipeline.context import Candidate, Context
@@ -27,14 +29,14 @@ def fit_local(ctx: Context, run: RunInfo) -> Candidate:
     ctx.say(f"Training the local model on {len(train)} examples…")
     texts, labels = train["text"].tolist(), train["label"].tolist()
     weights = sample_weights(Path(run.train_path).parent, texts, labels)
-    model = local.LocalModel().fit(texts, labels, sample_weight=weights)
+    model = LocalModel().fit(texts, labels, sample_weight=weights)
 
     def artifact() -> dict[str, Any]:  # written only when the model is new
-        path = local.save(model, ctx.settings.models_dir)
+        path = artifacts.save(model, ctx.settings.models_dir)
         return {
             "artifact_path": str(path),
-            "artifact_sha256": local.file_sha256(path),
-            "scorer_sha256": local.file_sha256(scoring.scorer_path(path)),
+            "artifact_sha256": files.file_sha256(path),
+            "scorer_sha256": files.file_sha256(files.scorer_path(path)),
         }
 
     fields = {
@@ -52,11 +54,11 @@ def add_scorer(registry: ModelRegistry, info: ModelInfo, model: Any) -> ModelInf
     """Give an entry saved before scoring arrays existed its ``.scorer.npz``, from this
     fit of the same data (same id), so the Slack app's processes load it without
     scikit-learn (``load_classifier(lean=True)``)."""
-    path = scoring.scorer_path(info.artifact_path)
-    return registry.set_scorer(info.id, scoring.save(model.scorer(), path))
+    path = files.scorer_path(info.artifact_path)
+    return registry.set_scorer(info.id, files.save(model.scorer(), path))
 
 
-def fit_local_offline(source: Source, folder: Path) -> local.LocalModel:
+def fit_local_offline(source: Source, folder: Path) -> LocalModel:
     """The local model ``sportbot train`` would fit, without a database or a run record.
 
     Same stages (collect, prepare in default mode, seed lines added to the training
@@ -68,4 +70,4 @@ def fit_local_offline(source: Source, folder: Path) -> local.LocalModel:
     )
     train_path, _ = prep.write_prepared(prepared, folder / "examples.jsonl")
     examples = prep.read_prepared(train_path)
-    return local.LocalModel().fit(examples["text"].tolist(), examples["label"].tolist())
+    return LocalModel().fit(examples["text"].tolist(), examples["label"].tolist())

@@ -55,7 +55,7 @@ class ModelRecord(Base):
     system_message: Mapped[str | None] = mapped_column(Text)
     artifact_path: Mapped[str | None] = mapped_column(Text)
     artifact_sha256: Mapped[str | None] = mapped_column(String(64))
-    # A local model's scoring arrays beside its artifact (training.classifiers.scoring),
+    # A local model's scoring arrays beside its artifact (training.classifiers.scoring.files),
     # which the tagger process loads instead of it; None for models saved before them.
     scorer_sha256: Mapped[str | None] = mapped_column(String(64))
     data_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from tests.training.pipeline.test_pipeline import ft_settings, run_openai  # noqa: F401
-from training import openai_jobs
+from training.openai_api import jobs as openai_jobs
 from training.pipeline import run as pipeline
 from training.storage.runs import RunStore
 

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.training.pipeline.test_pipeline import cli_env, create_job_id  # noqa: F401
-from training import openai_jobs
+from training.openai_api import jobs as openai_jobs
 
 pytestmark = pytest.mark.e2e
 

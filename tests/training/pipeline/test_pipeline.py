@@ -11,8 +11,9 @@ from slack_sdk import WebClient
 from sqlalchemy import update
 
 from training import prepare as prep
-from training.classifiers import scoring
 from training.classifiers.loading import load_classifier
+from training.classifiers.scoring import files
+from training.classifiers.scoring.scorer import ScoredModel
 from training.config import OpenAISettings, SlackSettings, TrainingSettings
 from training.errors import CostCapError, JobFailedError, RunInProgressError
 from training.pipeline import promotion
@@ -307,10 +308,10 @@ def test_local_backend_shares_the_pipeline(settings, database) -> None:
     assert (outcome.folder / "confusion.png").exists()
     assert (outcome.folder / "report.json").exists()
     # The tagger process scores with the arrays beside the artifact, checked by hash.
-    scorer = scoring.scorer_path(outcome.model.artifact_path)
-    assert outcome.model.scorer_sha256 == scoring.file_sha256(scorer)
+    scorer = files.scorer_path(outcome.model.artifact_path)
+    assert outcome.model.scorer_sha256 == files.file_sha256(scorer)
     lean = load_classifier(outcome.model, settings, lean=True)
-    assert isinstance(lean, scoring.ScoredModel)
+    assert isinstance(lean, ScoredModel)
     assert lean.model_id == outcome.model.id
 
 
@@ -320,7 +321,7 @@ def test_a_model_saved_before_scorer_files_gets_one_when_trained_again(settings,
     saves its scoring arrays, so the Slack app stops loading scikit-learn for it."""
     frame = sports_frame(other=True)
     first = train(settings, database, RunRequest(backend="local"), collector=collector(frame))
-    scorer = scoring.scorer_path(first.model.artifact_path)
+    scorer = files.scorer_path(first.model.artifact_path)
     scorer.unlink()  # as a model saved by an older sportbot
     with database.session() as session:
         session.execute(update(ModelRecord).values(scorer_sha256=None))
@@ -328,9 +329,9 @@ def test_a_model_saved_before_scorer_files_gets_one_when_trained_again(settings,
     again = train(settings, database, RunRequest(backend="local"), collector=collector(frame))
 
     assert again.model.id == first.model.id
-    assert again.model.scorer_sha256 == scoring.file_sha256(scorer)
+    assert again.model.scorer_sha256 == files.file_sha256(scorer)
     lean = load_classifier(ModelRegistry(database).get(first.model.id), settings, lean=True)
-    assert isinstance(lean, scoring.ScoredModel)
+    assert isinstance(lean, ScoredModel)
 
 
 @pytest.mark.e2e

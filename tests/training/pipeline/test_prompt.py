@@ -14,7 +14,7 @@ import re
 import pytest
 
 from tests.training.pipeline.test_pipeline import collector, slack_client, sports_frame
-from training.classifiers import prompted
+from training.classifiers import example_bank
 from training.classifiers.loading import load_classifier
 from training.config import PromptSettings, SlackSettings, TrainingSettings
 from training.errors import CostCapError, RunError
@@ -84,7 +84,7 @@ def test_a_prompted_run_is_judged_against_the_local_model_and_promoted(
     assert run.active_metrics["n"] == run.candidate_metrics["n"]  # on the same examples
     assert info.backend == "openai-prompt"
     assert info.status == "active"
-    bank = prompted.load_bank(info.artifact_path, info.artifact_sha256)
+    bank = example_bank.load_bank(info.artifact_path, info.artifact_sha256)
     assert info.data_sha256 == bank.version  # the registry entry names the bank's version
     assert info.id == f"prompt:gpt-4.1-mini:{bank.version[:12]}"
     assert info.metrics["bank"]["version"] == bank.version

@@ -16,7 +16,6 @@ import openai
 import pytest
 from typer.testing import CliRunner
 
-from training import openai_jobs
 from training.errors import (
     FineTuningRefusedError,
     OpenAIAuthError,
@@ -24,6 +23,7 @@ from training.errors import (
     OpenAINotFoundError,
     OpenAIUnreachableError,
 )
+from training.openai_api import jobs as openai_jobs
 
 pytestmark = pytest.mark.e2e
 

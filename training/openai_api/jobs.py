@@ -1,7 +1,7 @@
 """Stage helpers for OpenAI fine-tuning jobs: upload, create, poll, results, cancel.
 
 Thin functions over the real ``openai`` client. Every call goes through
-``call`` and so through the one error boundary (training/openai_calls.py): no
+``call`` and so through the one error boundary (``training.openai_api.calls``): no
 ``openai`` exception leaves this module, only ours with a message that says
 what to do. The client retries 429/5xx and connection errors itself
 (``max_retries``); ``retrying`` adds a slower loop of our own around every call
@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import openai
 
 from training.errors import OpenAIError
-from training.openai_calls import openai_error, translated
+from training.openai_api.calls import openai_error, translated
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

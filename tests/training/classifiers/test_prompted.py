@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from training.classifiers import prompted
+from training.classifiers import example_bank, prompted
 from training.config import PromptSettings
 from training.errors import (
     DailyCapError,
@@ -36,9 +36,9 @@ EXAMPLES = [
 
 
 @pytest.fixture(scope="module")
-def bank() -> prompted.ExampleBank:
+def bank() -> example_bank.ExampleBank:
     texts, labels = zip(*EXAMPLES, strict=True)
-    return prompted.build_bank(list(texts), list(labels))
+    return example_bank.build_bank(list(texts), list(labels))
 
 
 def model(openai_api, bank, name: str = "gpt-4.1-mini", **prompt: object) -> prompted.PromptedModel:
@@ -69,7 +69,7 @@ def test_a_logprobs_model_gets_the_instruction_the_nearest_examples_and_one_toke
     assert "response_format" not in body
     assert "reasoning_effort" not in body
     messages = body["messages"]
-    assert messages[0] == {"role": "system", "content": prompted.INSTRUCTION}
+    assert messages[0] == {"role": "system", "content": example_bank.INSTRUCTION}
     turns = messages[1:-1]
     assert len(turns) == 6  # k=3 examples, each a user turn and the assistant's label
     assert [m["role"] for m in turns] == ["user", "assistant"] * 3
@@ -115,27 +115,27 @@ def test_stated_probabilities_follow_the_rule_and_say_nothing_for_a_bad_answer()
 
 def test_the_bank_version_is_its_content(bank, tmp_path) -> None:
     texts, labels = zip(*EXAMPLES, strict=True)
-    reordered = prompted.build_bank(list(reversed(texts)), list(reversed(labels)))
+    reordered = example_bank.build_bank(list(reversed(texts)), list(reversed(labels)))
     assert reordered.version == bank.version  # same examples, whatever the order
-    relabelled = prompted.build_bank(list(texts), ["other", *labels[1:]])
+    relabelled = example_bank.build_bank(list(texts), ["other", *labels[1:]])
     assert relabelled.version != bank.version
-    grown = prompted.build_bank([*texts, "Bedard scored twice"], [*labels, "hockey"])
+    grown = example_bank.build_bank([*texts, "Bedard scored twice"], [*labels, "hockey"])
     assert grown.version != bank.version
 
-    path = prompted.save_bank(bank, tmp_path)
-    loaded = prompted.load_bank(path, prompted._sha256(path))
+    path = example_bank.save_bank(bank, tmp_path)
+    loaded = example_bank.load_bank(path, example_bank._sha256(path))
     assert loaded.version == bank.version
     assert loaded.texts == bank.texts
     assert loaded.labels == bank.labels
     document = json.loads(path.read_text())
     assert document["selection"] == bank.rule
-    assert document["instruction"] == prompted.INSTRUCTION
+    assert document["instruction"] == example_bank.INSTRUCTION
     document["examples"][0][0] = "other"
     path.write_text(json.dumps(document))
     with pytest.raises(Exception, match="changed since it was registered"):
-        prompted.load_bank(path, "0" * 64)
+        example_bank.load_bank(path, "0" * 64)
     with pytest.raises(Exception, match="does not match its version"):
-        prompted.load_bank(path)
+        example_bank.load_bank(path)
 
 
 def test_identical_texts_are_answered_from_a_bounded_cache(openai_api, bank) -> None:
@@ -243,12 +243,12 @@ def test_a_loaded_bank_classifies_without_pandas_or_scikit_learn(
     import sys
     from pathlib import Path
 
-    path = prompted.save_bank(bank, tmp_path)
+    path = example_bank.save_bank(bank, tmp_path)
     code = (
         "import sys\n"
-        "from training.classifiers import prompted\n"
+        "from training.classifiers import example_bank, prompted\n"
         "from training.config import OpenAISettings\n"
-        f"bank = prompted.load_bank({str(path)!r})\n"
+        f"bank = example_bank.load_bank({str(path)!r})\n"
         "settings = OpenAISettings(api_key='sk-standin-test-Q7zX', "
         f"base_url={openai_api.base_url!r}, max_retries=0)\n"
         "model = prompted.PromptedModel('gpt-4.1-mini', bank, settings=settings)\n"
@@ -257,7 +257,7 @@ def test_a_loaded_bank_classifies_without_pandas_or_scikit_learn(
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
         capture_output=True,
         text=True,
         check=True,

@@ -14,14 +14,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction import FeatureHasher
 
-from tests.training.test_local_model import _SMALL, _post, _refitless, _synthetic
-from training.classifiers import local, scoring
+from tests.training.classifiers.test_local_model import _SMALL, _post, _refitless, _synthetic
 from training.classifiers.loading import load_classifier
-from training.classifiers.local import LocalModel
+from training.classifiers.local import artifacts
+from training.classifiers.local.estimator import LocalModel
+from training.classifiers.scoring import files, hashing, posts
+from training.classifiers.scoring.files import file_sha256
+from training.classifiers.scoring.scorer import ScoredModel
 from training.errors import ClassifyError, ModelFileError
 from training.storage.registry import ModelRegistry
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 # Text as Slack and news posts bring it: any letters, accents, emoji, odd spaces.
 TEXT = st.text(
     st.characters(blacklist_categories=("Cs",)) | st.sampled_from(" \t\n\u00a0\u2003éüﬁ"),
@@ -37,17 +40,17 @@ def model() -> LocalModel:
 
 
 @pytest.fixture(scope="module")
-def scored_module(model: LocalModel, tmp_path_factory) -> scoring.ScoredModel:
+def scored_module(model: LocalModel, tmp_path_factory) -> ScoredModel:
     """The model as the Slack app's processes load it, once for the module."""
-    path = scoring.scorer_path(local.save(model, tmp_path_factory.mktemp("scorer")))
-    return scoring.load(path, local.file_sha256(path))
+    path = files.scorer_path(artifacts.save(model, tmp_path_factory.mktemp("scorer")))
+    return files.load(path, file_sha256(path))
 
 
 @pytest.fixture
 def saved(model: LocalModel, tmp_path: Path) -> tuple[Path, str]:
-    """(scorer file, its sha256) as ``local.save`` writes them."""
-    path = scoring.scorer_path(local.save(model, tmp_path))
-    return path, local.file_sha256(path)
+    """(scorer file, its sha256) as ``artifacts.save`` writes them."""
+    path = files.scorer_path(artifacts.save(model, tmp_path))
+    return path, file_sha256(path)
 
 
 # ----- features, step by step against scikit-learn -----------------------------
@@ -59,8 +62,8 @@ def saved(model: LocalModel, tmp_path: Path) -> tuple[Path, str]:
 def test_analyzers_make_scikit_learns_tokens(model: LocalModel, text: str) -> None:
     words, chars = (v for _, v in model.pipeline_.named_steps["features"].transformer_list)
     pattern = re.compile(words.token_pattern)
-    assert scoring.word_ngrams(text, pattern, words.ngram_range) == words.build_analyzer()(text)
-    assert scoring.char_wb_ngrams(text, chars.ngram_range) == chars.build_analyzer()(text)
+    assert hashing.word_ngrams(text, pattern, words.ngram_range) == words.build_analyzer()(text)
+    assert hashing.char_wb_ngrams(text, chars.ngram_range) == chars.build_analyzer()(text)
 
 
 @pytest.mark.unit
@@ -68,14 +71,14 @@ def test_analyzers_make_scikit_learns_tokens(model: LocalModel, text: str) -> No
 @given(token=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12))
 def test_hash_column_is_feature_hashers(token: str) -> None:
     hashed = FeatureHasher(2**12, input_type="string", alternate_sign=False).transform([[token]])
-    assert hashed.indices.tolist() == [scoring.hash_column(token, 2**12)]
+    assert hashed.indices.tolist() == [hashing.hash_column(token, 2**12)]
 
 
 @pytest.mark.unit
 def test_strip_headers_keeps_subject_and_chat() -> None:
     post = "From: a@b.edu\nSubject: Re: Leafs win\nLines: 3\n\nGreat game."
-    assert scoring.strip_headers(post) == "Leafs win\n\nGreat game."
-    assert scoring.strip_headers("From: the kitchen: free bagels") == (
+    assert posts.strip_headers(post) == "Leafs win\n\nGreat game."
+    assert posts.strip_headers("From: the kitchen: free bagels") == (
         "From: the kitchen: free bagels"
     )
 
@@ -83,9 +86,9 @@ def test_strip_headers_keeps_subject_and_chat() -> None:
 @pytest.mark.unit
 def test_thread_of_is_a_posts_subject_without_re() -> None:
     post = "From: a@b.edu\nSubject: Re: RE:  Jack   Morris\nLines: 3\n\nHe won."
-    assert scoring.thread_of(post) == "jack morris"
-    assert scoring.thread_of("From: the kitchen: free bagels") is None  # chat: no header block
-    assert scoring.thread_of("From: a@b.edu\nLines: 3\n\nno subject") is None
+    assert posts.thread_of(post) == "jack morris"
+    assert posts.thread_of("From: the kitchen: free bagels") is None  # chat: no header block
+    assert posts.thread_of("From: a@b.edu\nLines: 3\n\nno subject") is None
 
 
 # ----- the scorer file --------------------------------------------------------------
@@ -103,7 +106,7 @@ PROBES = [
 
 @pytest.mark.unit
 def test_scorer_file_answers_as_the_model(model: LocalModel, saved: tuple[Path, str]) -> None:
-    scored = scoring.load(*saved)
+    scored = files.load(*saved)
     np.testing.assert_allclose(
         scored.predict_proba(PROBES), model._full_proba(PROBES), rtol=0, atol=1e-9
     )
@@ -123,7 +126,7 @@ def test_a_format_1_scorer_file_loads_and_scores_as_before(
     old.short_kind_model_ = None
     old.embedding_coef_, old.embedding_intercept_ = np.zeros((0, 256)), np.zeros(0)
     path = tmp_path / "old.scorer.npz"
-    scoring.save(old.scorer(), path)
+    files.save(old.scorer(), path)
     with np.load(path) as data:
         arrays = {name: data[name] for name in data.files if not name.startswith("embedding")}
     config = json.loads(str(arrays.pop("config")))
@@ -131,7 +134,7 @@ def test_a_format_1_scorer_file_loads_and_scores_as_before(
     for key in ("has_short_kind_stage", "embedding_weight", "short_sharpness"):
         del config[key]
     np.savez_compressed(path, config=np.array(json.dumps(config)), **arrays)
-    loaded = scoring.load(path, local.file_sha256(path))
+    loaded = files.load(path, file_sha256(path))
     np.testing.assert_allclose(loaded.predict_proba(PROBES), old._full_proba(PROBES), atol=1e-12)
     assert not np.allclose(loaded.predict_proba(PROBES), model.predict_proba(PROBES))
 
@@ -142,8 +145,8 @@ def test_loading_the_scorer_imports_no_scikit_learn(saved: tuple[Path, str]) -> 
     path, sha = saved
     code = (
         "import sys\n"
-        "from training.classifiers import scoring\n"
-        f"model = scoring.load({str(path)!r}, {sha!r})\n"
+        "from training.classifiers.scoring import files\n"
+        f"model = files.load({str(path)!r}, {sha!r})\n"
         "print(model.classify('the goalie stopped the puck').label)\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'skops'}))\n"
     )
@@ -160,9 +163,9 @@ def test_changed_scorer_file_is_refused(saved: tuple[Path, str]) -> None:
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
     with pytest.raises(ModelFileError, match="changed or swapped"):
-        scoring.load(path, sha)
+        files.load(path, sha)
     with pytest.raises(ModelFileError, match="does not exist"):
-        scoring.load(path.with_name("missing.scorer.npz"), sha)
+        files.load(path.with_name("missing.scorer.npz"), sha)
 
 
 @pytest.mark.unit
@@ -171,7 +174,7 @@ def test_a_file_of_pickled_objects_is_refused_without_running_them(tmp_path: Pat
     path = tmp_path / "evil.scorer.npz"
     np.savez(path, config=np.array([{"format": 1}], dtype=object))
     with pytest.raises(ModelFileError, match="unreadable"):
-        scoring.load(path, local.file_sha256(path))
+        files.load(path, file_sha256(path))
 
 
 @pytest.mark.unit
@@ -184,7 +187,7 @@ def test_registry_loads_the_scorer_for_lean_processes(
     fields = {"backend": "local", "labels": list(model.classes_), "artifact_path": str(artifact)}
     with_scorer = registry.register(id="with", scorer_sha256=sha, **fields)
     older = registry.register(id="older", **fields)  # saved before scorer files existed
-    assert isinstance(load_classifier(with_scorer, settings, lean=True), scoring.ScoredModel)
+    assert isinstance(load_classifier(with_scorer, settings, lean=True), ScoredModel)
     assert isinstance(load_classifier(with_scorer, settings), LocalModel)
     assert isinstance(load_classifier(older, settings, lean=True), LocalModel)
 
@@ -196,9 +199,9 @@ def test_a_lone_surrogate_is_an_error_or_an_answer_never_a_crash(
     """JSON's "\\ud800" escapes make str no UTF-8 encoder takes; mmh3 5.3 crashed the
     interpreter on one. Hashing raises as scikit-learn's does; classifying replaces it."""
     with pytest.raises(UnicodeEncodeError):
-        scoring.hash_column("a\ud800", 2**12)
+        hashing.hash_column("a\ud800", 2**12)
     text = "the goalie \ud800 stopped the puck"
-    scored = scoring.load(*saved)
+    scored = files.load(*saved)
     assert scored.classify(text) == model.classify(text)
     assert model.classify(text).label in model.classes_
 
@@ -213,7 +216,7 @@ def test_a_lone_surrogate_is_an_error_or_an_answer_never_a_crash(
     )
 )
 def test_the_scorer_answers_any_text_or_calls_it_empty(
-    model: LocalModel, scored_module: scoring.ScoredModel, text: str
+    model: LocalModel, scored_module: ScoredModel, text: str
 ) -> None:
     if not text.replace("\x00", " ").strip():
         with pytest.raises(ClassifyError, match="empty"):

@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from training import openai_jobs
 from training.errors import OpenAIError
+from training.openai_api import jobs as openai_jobs
 
 CSV = "step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n1,1.0,0.5,,\n"
 

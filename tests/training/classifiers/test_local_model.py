@@ -15,18 +15,15 @@ from sklearn.model_selection import cross_val_score
 from training import knowledge
 from training.classifiers.base import LABELS, Prediction
 from training.classifiers.embedding import TokenEmbeddings
-from training.classifiers.local import (
-    LocalModel,
-    file_sha256,
-    load,
-    save,
-    seed_examples,
-)
+from training.classifiers.local.artifacts import load, save
+from training.classifiers.local.estimator import LocalModel
+from training.classifiers.local.seeds import seed_examples
+from training.classifiers.scoring.files import file_sha256
 from training.data import label_of, load_newsgroups
 from training.errors import ClassifyError, ModelFileError
 from training.pipeline.train import fit_local_offline
 
-CHAT = Path(__file__).resolve().parents[1] / "data" / "chat_messages.jsonl"
+CHAT = Path(__file__).resolve().parents[2] / "data" / "chat_messages.jsonl"
 WALKTHROUGH = {
     "hockey": (
         "Thank you to the @Canes and all you amazing Caniacs that have been so supportive! "
@@ -431,7 +428,7 @@ def test_sport_posts_accuracy_target(trained: LocalModel, news_test) -> None:
     assert (predicted == truth[sport]).mean() >= 0.98
 
 
-REAL_MESSAGES = Path(__file__).resolve().parents[3] / "shared" / "data" / "real-messages-dev.jsonl"
+REAL_MESSAGES = Path(__file__).resolve().parents[4] / "shared" / "data" / "real-messages-dev.jsonl"
 
 
 @pytest.mark.needs_data

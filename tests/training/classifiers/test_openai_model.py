@@ -8,7 +8,6 @@ from tests.standins.openai_api import TEST_API_KEY
 from training.classifiers.openai_model import (
     CHAT_SYSTEM_MESSAGE,
     OpenAIModel,
-    is_chat_model,
     openai_error,
     redact,
 )
@@ -20,6 +19,7 @@ from training.errors import (
     OpenAIRateLimitError,
     OpenAITimeoutError,
 )
+from training.openai_api.models import is_chat_model
 from training.tokens import counter_for, example_limit
 
 LEGACY = "ft:babbage-002:personal::8Xy1z2ab"

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from training import webhooks
 from training.config import OpenAISettings
 from training.errors import ConfigError, WebhookSignatureError
+from training.openai_api import webhooks
 from training.storage.schema import utcnow
 
 pytestmark = pytest.mark.unit

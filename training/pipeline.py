@@ -35,7 +35,7 @@ import pandas as pd
 from slack_sdk import WebClient
 
 from training import openai_jobs, webhooks
-from training import prepare as prep
+from training import preparation as prep
 from training import report as reporting
 from training.classifiers import local, scoring
 from training.classifiers.base import TextClassifier
@@ -388,7 +388,7 @@ def decline(ctx: Context, run: RunInfo, error: str, said: str) -> None:
 
 def file_tokens(path: Path, model: str) -> int:
     """Tokens of a prepared JSONL file as OpenAI bills them per epoch (as prepare counts)."""
-    from training.tokens import counter_for
+    from training.preparation.tokens import counter_for
 
     counter = counter_for(model)
     total = 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from training import pipeline
-from training import prepare as prep
+from training import preparation as prep
 from training.classifiers import prompted
 from training.classifiers.scoring import file_sha256
 from training.states import RunStatus

@@ -14,7 +14,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from training import pipeline
-from training import prepare as prep
+from training import preparation as prep
 from training.classifiers.local import LocalModel
 from training.collect import collect
 from training.config import Settings

@@ -12,7 +12,7 @@ import logging
 import pytest
 from typer.testing import CliRunner
 
-from tests.training.test_cli import _register_tiny_model
+from tests.training.cli.test_cli import _register_tiny_model
 from tests.training.test_openai_errors import _prepared
 from tests.training.test_pipeline import collector
 from tests.training.test_schedule import add_example

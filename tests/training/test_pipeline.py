@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy import update
 
 from training import pipeline
-from training import prepare as prep
+from training import preparation as prep
 from training.classifiers import scoring
 from training.classifiers.loading import load_classifier
 from training.collect import Collected
@@ -369,7 +369,7 @@ def test_a_local_run_trains_on_weighted_corrections_and_reports_what_they_change
 
 @pytest.mark.e2e
 def test_train_local_keeps_its_signature(settings, database, tmp_path) -> None:
-    from training import prepare as prep
+    from training import preparation as prep
 
     prepared = prep.prepare(sports_frame(other=True), model="babbage-002")
     train_path, valid_path = prep.write_prepared(prepared, tmp_path / "x.jsonl")
@@ -394,7 +394,7 @@ def test_train_local_keeps_its_signature(settings, database, tmp_path) -> None:
 @pytest.fixture
 def cli_env(monkeypatch, openai_api, tmp_path):
     from tests.standins.openai_api import TEST_API_KEY
-    from training import prepare as prep
+    from training import preparation as prep
 
     monkeypatch.setenv("OPENAI_API_KEY", TEST_API_KEY)
     monkeypatch.setenv("OPENAI_BASE_URL", openai_api.base_url)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from training import prepare as prep
+from training import preparation as prep
 from training.classifiers.local import LocalModel
 from training.collect import collect, sample_weights, write_weights
 from training.config import SlackSettings, TeachingSettings

@@ -40,8 +40,8 @@ __all__ = ["OpenAIModel", "build_client", "is_chat_model", "openai_error", "reda
 
 # The system message chat fine-tunes are trained with (prepare writes it into every
 # chat example): the classifier must send the very same one.
-from training.prepare import CHAT_SYSTEM_MESSAGE
-from training.tokens import base_model_of, counter_for, example_limit
+from training.preparation import CHAT_SYSTEM_MESSAGE
+from training.preparation.tokens import base_model_of, counter_for, example_limit
 
 LEGACY_COMPLETION_MODELS = ("babbage-002", "davinci-002")
 TOP_LOGPROBS = 5  # the most the legacy completions endpoint returns

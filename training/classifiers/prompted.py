@@ -45,7 +45,7 @@ from training.classifiers.logprobs import chat_top, class_probabilities
 from training.config import OpenAISettings, PromptSettings
 from training.errors import ConfigError, ModelFileError, OpenAIError
 from training.openai_calls import build_client, translated
-from training.tokens import base_model_of, counter_for
+from training.preparation.tokens import base_model_of, counter_for
 
 BACKEND = "openai-prompt"
 FORMAT_VERSION = 1

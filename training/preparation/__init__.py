@@ -15,93 +15,71 @@ stratified split.
 One module per job: ``readers`` (input files), ``checks``, ``runner`` (running
 them, and the split), ``files`` (the prepared JSONL), ``cost``, ``advice`` (the
 next steps printed) and ``tokens`` (offline token counts). This package is
-their public surface; it imports nothing from ``bot`` or the Slack SDK.
+their public surface, resolved on first use: importing ``tokens`` alone (as the
+classifiers in a web process do) must not load pandas. Nothing here imports
+``bot`` or the Slack SDK.
 """
 
-from training.preparation.advice import next_steps
-from training.preparation.checks import (
-    CHECKS,
-    check_column,
-    check_completion_prefix,
-    check_completion_suffix,
-    check_duplicates,
-    check_empty_completions,
-    check_extra_columns,
-    check_leading_space,
-    check_long_examples,
-    check_num_examples,
-    check_prompt_prefix,
-    check_separator,
-    check_task_type,
-    check_upper_case,
-    common_affix,
-    example_token_counts,
-    long_mask,
-    pick_separator,
-    task_type,
-)
-from training.preparation.cost import estimate_cost, file_tokens
-from training.preparation.files import (
-    output_paths,
-    read_prepared,
-    records,
-    system_message_of,
-    with_training_only,
-    write_prepared,
-)
-from training.preparation.findings import (
-    CHAT_SYSTEM_MESSAGE,
-    FIELDS,
-    Finding,
-    Options,
-    PreparedData,
-    format_for,
-    separator_of,
-    show,
-)
-from training.preparation.readers import INPUT_EXTENSIONS, read_input
-from training.preparation.runner import prepare, split, split_finding
+from __future__ import annotations
 
-__all__ = [
-    "CHAT_SYSTEM_MESSAGE",
-    "CHECKS",
-    "FIELDS",
-    "INPUT_EXTENSIONS",
-    "Finding",
-    "Options",
-    "PreparedData",
-    "check_column",
-    "check_completion_prefix",
-    "check_completion_suffix",
-    "check_duplicates",
-    "check_empty_completions",
-    "check_extra_columns",
-    "check_leading_space",
-    "check_long_examples",
-    "check_num_examples",
-    "check_prompt_prefix",
-    "check_separator",
-    "check_task_type",
-    "check_upper_case",
-    "common_affix",
-    "estimate_cost",
-    "example_token_counts",
-    "file_tokens",
-    "format_for",
-    "long_mask",
-    "next_steps",
-    "output_paths",
-    "pick_separator",
-    "prepare",
-    "read_input",
-    "read_prepared",
-    "records",
-    "separator_of",
-    "show",
-    "split",
-    "split_finding",
-    "system_message_of",
-    "task_type",
-    "with_training_only",
-    "write_prepared",
-]
+import importlib
+
+# Each public name and the module that defines it.
+_HOMES = {
+    "CHAT_SYSTEM_MESSAGE": "findings",
+    "CHECKS": "checks",
+    "FIELDS": "findings",
+    "Finding": "findings",
+    "INPUT_EXTENSIONS": "readers",
+    "Options": "findings",
+    "PreparedData": "findings",
+    "check_column": "checks",
+    "check_completion_prefix": "checks",
+    "check_completion_suffix": "checks",
+    "check_duplicates": "checks",
+    "check_empty_completions": "checks",
+    "check_extra_columns": "checks",
+    "check_leading_space": "checks",
+    "check_long_examples": "checks",
+    "check_num_examples": "checks",
+    "check_prompt_prefix": "checks",
+    "check_separator": "checks",
+    "check_task_type": "checks",
+    "check_upper_case": "checks",
+    "common_affix": "checks",
+    "estimate_cost": "cost",
+    "example_token_counts": "checks",
+    "file_tokens": "cost",
+    "format_for": "findings",
+    "long_mask": "checks",
+    "next_steps": "advice",
+    "output_paths": "files",
+    "pick_separator": "checks",
+    "prepare": "runner",
+    "read_input": "readers",
+    "read_prepared": "files",
+    "records": "files",
+    "separator_of": "findings",
+    "show": "findings",
+    "split": "runner",
+    "split_finding": "runner",
+    "system_message_of": "files",
+    "task_type": "checks",
+    "with_training_only": "files",
+    "write_prepared": "files",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # found once; later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])

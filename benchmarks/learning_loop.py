@@ -31,7 +31,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from training import prepare as prep  # noqa: E402
+from training import preparation as prep  # noqa: E402
 from training.classifiers.base import LABELS  # noqa: E402
 from training.classifiers.local.estimator import LocalModel  # noqa: E402
 from training.config import Settings, TeachingSettings  # noqa: E402

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from training import prepare as prep
+from training import preparation as prep
 from training.classifiers import example_bank, prompted
 from training.config import PromptSettings
 from training.data import Source

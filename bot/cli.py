@@ -1,13 +1,14 @@
 """The ``sportbot`` program: the training commands plus the long-running processes
 (``scheduler``, ``serve``, ``tagger``), each started by ``bot.startup``. These live
-in ``bot`` because ``training`` never imports ``bot``; ``training.cli.run`` reads the
-settings once for the process."""
+in ``bot`` because ``training`` never imports ``bot``; ``training.cli.common.run`` reads
+the settings once for the process."""
 
 from __future__ import annotations
 
 import typer
 
-from training.cli import app, run
+from training.cli import app
+from training.cli.common import run
 from training.config import Settings
 
 

@@ -2,7 +2,7 @@
 Socket Mode, the tagger and the clock.
 
 Each process reads ``Settings.from_env()`` once, at its start, and passes it down:
-``sportbot`` commands in ``training.cli.run``, gunicorn's master in ``master_starting``
+``sportbot`` commands in ``training.cli.common.run``, gunicorn's master in ``master_starting``
 (its workers are forked from it), a WSGI worker in ``web_worker`` when another
 server calls the factory. Each configures logging here too (``training.logs``).
 

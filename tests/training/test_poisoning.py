@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from training import prepare as prep
+from training import preparation as prep
 from training.classifiers.local.estimator import LocalModel
 from training.config import SlackSettings, TeachingSettings
 from training.pipeline.collect import collect, sample_weights, write_weights

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from training import prepare as prep
+from training import preparation as prep
 from training.classifiers.base import TextClassifier
 from training.errors import ClassifyError, SportbotError
 

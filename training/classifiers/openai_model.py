@@ -41,8 +41,8 @@ __all__ = ["OpenAIModel", "build_client", "openai_error", "redact"]
 
 # The system message chat fine-tunes are trained with (prepare writes it into every
 # chat example): the classifier must send the very same one.
-from training.prepare import CHAT_SYSTEM_MESSAGE
-from training.tokens import counter_for, example_limit
+from training.preparation import CHAT_SYSTEM_MESSAGE
+from training.preparation.tokens import counter_for, example_limit
 
 TOP_LOGPROBS = 5  # the most the legacy completions endpoint returns
 BATCH_SIZE = 20

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from training.config import PromptSettings
-from training.tokens import base_model_of
+from training.preparation.tokens import base_model_of
 
 
 @dataclass(frozen=True)

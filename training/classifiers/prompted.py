@@ -46,7 +46,7 @@ from training.classifiers.prompt_cost import CostEstimate, request_cost
 from training.config import OpenAISettings, PromptSettings
 from training.errors import OpenAIError
 from training.openai_api.calls import build_client, translated
-from training.tokens import base_model_of, counter_for
+from training.preparation.tokens import base_model_of, counter_for
 
 BACKEND = "openai-prompt"
 TEXT_CHARS = 2_000

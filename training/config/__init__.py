@@ -4,7 +4,7 @@
 variable's name when one is malformed; nothing here runs at import time.
 Code receives a ``Settings`` (or the part it needs) instead of reading
 ``os.environ`` itself, so tests build one with keyword arguments. Each process
-calls it once, where it starts (``bot.startup``, ``training.cli.run``).
+calls it once, where it starts (``bot.startup``, ``training.cli.common.run``).
 
 * ``settings``: the defaults, the dataclasses and ``from_env``;
 * ``env``: typed reads of one variable.

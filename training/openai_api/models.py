@@ -1,13 +1,13 @@
 """Which OpenAI models speak chat and which the legacy completions API.
 
 One rule, used both for how a model is asked (``classifiers.openai_model``)
-and for the format of the training file it learns from (``prepare``).
-Imports only ``training.tokens``.
+and for the format of the training file it learns from (``training.preparation``).
+Imports only ``training.preparation.tokens``.
 """
 
 from __future__ import annotations
 
-from training.tokens import base_model_of
+from training.preparation.tokens import base_model_of
 
 # The legacy completion models; their ``ft:`` fine-tunes are completion models too.
 COMPLETION_MODELS = ("babbage-002", "davinci-002")

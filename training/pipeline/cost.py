@@ -1,7 +1,7 @@
 """The cost guard: what a paid run will cost, shown and checked before anything is spent.
 
 A fine-tune's trained tokens come from its prepared file (the token formula of
-``training.tokens``); the prompted backend brings its own estimate and uses
+``training.preparation.tokens``); the prompted backend brings its own estimate and uses
 ``check_cost`` and ``decline`` the same way. Imports ``training`` only, never ``bot/``.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from training import prepare as prep
+from training import preparation as prep
 from training.errors import CostCapError, RunError
 from training.pipeline.context import Context
+from training.preparation.tokens import counter_for, record_tokens
 from training.states import RunStatus
 from training.storage.runs import RunInfo
-from training.tokens import counter_for, record_tokens
 
 
 def estimate_stage(ctx: Context, run: RunInfo) -> RunInfo:

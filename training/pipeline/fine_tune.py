@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from training import prepare as prep
+from training import preparation as prep
 from training.config import DEFAULT_SEPARATOR
 from training.errors import JobFailedError, JobPausedError
 from training.openai_api import jobs as openai_jobs

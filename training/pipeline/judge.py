@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from training import prepare as prep
+from training import preparation as prep
 from training.classifiers.base import TextClassifier
 from training.classifiers.loading import load_classifier
 from training.config import Settings

@@ -7,7 +7,7 @@ only, never ``bot/``.
 
 from __future__ import annotations
 
-from training import prepare as prep
+from training import preparation as prep
 from training.pipeline.collect import write_weights
 from training.pipeline.context import Context
 from training.states import Backend, RunStatus

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from training import prepare as prep
+from training import preparation as prep
 from training.classifiers import example_bank, prompted
 from training.classifiers.prompt_cost import CostEstimate
 from training.classifiers.scoring.files import file_sha256

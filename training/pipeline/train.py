@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from training import prepare as prep
+from training import preparation as prep
 from training.classifiers.local import artifacts
 from training.classifiers.local.estimator import LocalModel
 from training.classifiers.scoring import files

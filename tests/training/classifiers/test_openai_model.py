@@ -20,7 +20,7 @@ from training.errors import (
     OpenAITimeoutError,
 )
 from training.openai_api.models import is_chat_model
-from training.tokens import counter_for, example_limit
+from training.preparation.tokens import counter_for, example_limit
 
 LEGACY = "ft:babbage-002:personal::8Xy1z2ab"
 CHAT = "ft:gpt-4o-mini-2024-07-18:personal:sportbot:9Abc1234"

@@ -12,9 +12,9 @@ import logging
 import pytest
 from typer.testing import CliRunner
 
+from tests.training.cli.test_cli import _register_tiny_model
 from tests.training.openai_api.test_openai_errors import _prepared
 from tests.training.pipeline.test_pipeline import collector
-from tests.training.test_cli import _register_tiny_model
 from tests.training.test_schedule import add_example
 from training import schedule
 from training.config import Settings, TrainingSettings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.training.pipeline.test_pipeline import sports_frame
-from training import prepare as prep
+from training import preparation as prep
 from training.pipeline.cost import file_tokens
 
 

@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import update
 
-from training import prepare as prep
+from training import preparation as prep
 from training.classifiers.loading import load_classifier
 from training.classifiers.scoring import files
 from training.classifiers.scoring.scorer import ScoredModel
@@ -371,7 +371,7 @@ def test_a_local_run_trains_on_weighted_corrections_and_reports_what_they_change
 
 @pytest.mark.e2e
 def test_train_local_keeps_its_signature(settings, database, tmp_path) -> None:
-    from training import prepare as prep
+    from training import preparation as prep
 
     prepared = prep.prepare(sports_frame(other=True), model="babbage-002")
     train_path, valid_path = prep.write_prepared(prepared, tmp_path / "x.jsonl")
@@ -396,7 +396,7 @@ def test_train_local_keeps_its_signature(settings, database, tmp_path) -> None:
 @pytest.fixture
 def cli_env(monkeypatch, openai_api, tmp_path):
     from tests.standins.openai_api import TEST_API_KEY
-    from training import prepare as prep
+    from training import preparation as prep
 
     monkeypatch.setenv("OPENAI_API_KEY", TEST_API_KEY)
     monkeypatch.setenv("OPENAI_BASE_URL", openai_api.base_url)

@@ -178,7 +178,7 @@ def test_cli_trains_the_prompted_backend_then_classifies_with_it(
     from typer.testing import CliRunner
 
     from tests.standins.openai_api import TEST_API_KEY
-    from training import prepare as prep
+    from training import preparation as prep
     from training.cli import app
 
     monkeypatch.setenv("OPENAI_API_KEY", TEST_API_KEY)

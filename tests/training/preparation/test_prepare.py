@@ -7,9 +7,10 @@ import json
 import pandas as pd
 import pytest
 
-from training import prepare as prep
+from training import preparation as prep
 from training.errors import InputFileError
-from training.tokens import counter_for
+from training.preparation.checks import as_strings
+from training.preparation.tokens import counter_for
 
 pytestmark = pytest.mark.unit
 
@@ -56,7 +57,7 @@ def test_extra_columns_are_dropped() -> None:
 def test_empty_completions_dropped(compat: str, dropped: int) -> None:
     df = frame()
     df.loc[[1, 2, 3], "completion"] = ["", None, "  "]
-    df = prep._as_strings(df)
+    df = as_strings(df)
     finding = prep.check_empty_completions(df, opts(compat))
     assert len(finding.fix(df)) == len(df) - dropped
 

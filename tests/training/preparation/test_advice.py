@@ -17,7 +17,7 @@ from bot.cli import app  # the real `sportbot` program (pyproject scripts)
 from tests.training.pipeline.test_pipeline import sports_frame
 from training.storage.registry import ModelRegistry
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ADVICE = re.compile(r"`(sportbot [^`]*)`")
 runner = CliRunner()
 

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.training.cli.test_cli import _register_tiny_model
 from tests.training.openai_api.test_openai_errors import _prepared
-from tests.training.test_cli import _register_tiny_model
 from training import cli
+from training.cli import common
 from training.config import DEFAULT_COST_CAP_USD, Settings
 from training.errors import ConfigError
 from training.storage.database import connect
@@ -117,7 +118,7 @@ def test_train_openai_on_a_terminal_asks_with_the_estimate_and_no_means_nothing_
     openai_api, monkeypatch, tmp_path
 ) -> None:
     _openai_env(monkeypatch, openai_api)
-    monkeypatch.setattr(cli, "_stdin_is_tty", lambda: True)
+    monkeypatch.setattr(common, "stdin_is_tty", lambda: True)
 
     declined = _train_openai(tmp_path, answer="n\n")
 
@@ -137,7 +138,7 @@ def test_train_openai_on_a_terminal_asks_with_the_estimate_and_no_means_nothing_
 @pytest.mark.e2e
 def test_yes_skips_the_question(openai_api, monkeypatch, tmp_path) -> None:
     _openai_env(monkeypatch, openai_api)
-    monkeypatch.setattr(cli, "_stdin_is_tty", lambda: True)
+    monkeypatch.setattr(common, "stdin_is_tty", lambda: True)
 
     result = _train_openai(tmp_path, "--yes")
 

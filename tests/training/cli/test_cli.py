@@ -13,6 +13,7 @@ from training import cli
 from training.classifiers.local import artifacts
 from training.classifiers.local.estimator import LocalModel
 from training.classifiers.scoring.files import file_sha256
+from training.cli import train as train_commands
 from training.config import Settings
 from training.storage.database import connect
 from training.storage.registry import ModelRegistry
@@ -92,6 +93,23 @@ def test_classify_json_gives_one_object_per_text(home: Path, tmp_path: Path) -> 
         assert row["model"] == model_id
         assert set(row["probabilities"]) == {"baseball", "hockey", "other"}
         assert row["confidence"] == max(row["probabilities"].values())
+
+
+def test_classify_without_a_model_says_on_stderr_that_it_trains_one_first(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def tiny_training(settings: Settings, **_options):
+        registry = ModelRegistry(connect(settings))
+        return registry.promote(_register_tiny_model(home))
+
+    monkeypatch.setattr(train_commands, "_ensure_data", lambda settings, path: None)
+    monkeypatch.setattr(train_commands, "_train_local", tiny_training)
+    result = runner.invoke(cli.app, ["classify", "--json", "the goalie made saves"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == (
+        "No model yet: training the local model first (about a minute)."
+    )
+    assert json.loads(result.stdout)["label"] == "hockey"
 
 
 def test_classify_refuses_empty_text_and_bad_input_lines(home: Path, tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """``sportbot examples``: list, export and reject what people taught in Slack.
 
-Added to the ``sportbot`` command line by ``training.cli``; the shared helpers
-(``run``, ``out``) are imported when a command runs, so this module stays a leaf.
+Added to the ``sportbot`` command line by ``training.cli``. Thin over
+``training.storage.votes`` and ``training.pipeline.collect``, imported when a command runs;
+imports only typer, rich and ``training``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
+from training.cli.common import out, run
 from training.storage.teaching import STATES
 
 examples_app = typer.Typer(
@@ -29,9 +32,6 @@ def examples_list(
     """List labels people gave (newest first), with their state."""
     if ctx.invoked_subcommand is not None:
         return
-    from rich.markup import escape
-
-    from training.cli import out, run
 
     def action(settings) -> None:
         _check_state(state)
@@ -62,7 +62,6 @@ def examples_export(
 ) -> None:
     """Export as JSONL: what the next training run learns from (one row per message,
     its label and weight), or with --all every vote ever given."""
-    from training.cli import out, run
 
     def action(settings) -> None:
         rows = _every_vote(settings) if every else _training_set(settings)
@@ -82,7 +81,6 @@ def examples_reject(
     user: str | None = typer.Option(None, help="Reject every accepted label of this person."),
 ) -> None:
     """Reject labels (kept, with their state, but never trained on)."""
-    from training.cli import out, run
     from training.errors import ConfigError
 
     def action(settings) -> None:

@@ -46,7 +46,7 @@ def load_classifier(
         if lean:
             log.info(
                 "Model %s was saved without its scoring arrays: loading it whole "
-                "(scikit-learn, ~140 MB more); retraining (`sportbot train`) saves them",
+                "(scikit-learn, far more memory); retraining (`sportbot train`) saves them",
                 info.id,
             )
         from training.classifiers.local import artifacts

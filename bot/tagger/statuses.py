@@ -66,9 +66,12 @@ class StatusWriter:
                 self._writer = threading.Thread(target=self._run, name="tag-statuses", daemon=True)
                 self._writer.start()
 
-    def stop(self) -> None:
-        """End the writer after it writes what it holds."""
+    def stop(self, wait: float = 0.0) -> None:
+        """End the writer after it writes what it holds; ``wait``: seconds to wait for it."""
         self._statuses.put(None)
+        writer = self._writer
+        if wait and writer is not None:
+            writer.join(wait)
 
     def _run(self) -> None:
         """Write statuses in batches: one transaction for all that arrived meanwhile.

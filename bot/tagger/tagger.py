@@ -124,11 +124,12 @@ class Tagger:
         thread.start()
         return thread
 
-    def stop(self) -> None:
-        """End ``run`` and the status writer (after it writes what it holds)."""
+    def stop(self, wait: float = 0.0) -> None:
+        """End ``run`` and the status writer (after it writes what it holds); ``wait``:
+        seconds to wait for the writer to finish."""
         self._stop.set()
         self._wake.set()
-        self._statuses.stop()
+        self._statuses.stop(wait)
 
     def run(self, client: WebClient) -> None:
         """Tag queued messages until ``stop()``; finish what a killed tagger left, at start

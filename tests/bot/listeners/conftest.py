@@ -6,11 +6,16 @@ from typing import Any
 
 import pytest
 from slack_bolt import BoltContext
+from slack_sdk import WebClient
 
+from bot.admins import AdminCheck
+from bot.home_chart import HomeChart
+from bot.model_source import ModelSource
+from bot.teaching import Teaching
 from tests.bot.listeners.stubs import Calls, Recorder, hockey_answer
 from training.config import Settings, SlackSettings
 from training.states import Backend
-from training.storage.tags import WeeklyCounts
+from training.storage.tags import TagStore, WeeklyCounts
 
 
 @pytest.fixture
@@ -25,7 +30,7 @@ def respond() -> Calls:
 
 @pytest.fixture
 def client() -> Recorder:
-    return Recorder()
+    return Recorder(spec=WebClient)
 
 
 @pytest.fixture
@@ -37,6 +42,7 @@ def settings(tmp_path) -> Settings:
 def models() -> Recorder:
     # A model source without OpenAI's extras (problem, cost_line), as a local one.
     return Recorder(
+        spec=ModelSource,
         absent=("problem", "cost_line"),
         current=(Backend.local, None),
         classify=hockey_answer,
@@ -54,9 +60,11 @@ def context() -> BoltContext:
 def home_collaborators() -> dict[str, Any]:
     """What publishing the Home tab needs; ``admins`` says yes."""
     return {
-        "models": Recorder(runs=[], active_info=None),
-        "tags": Recorder(weekly_counts=WeeklyCounts(tagged=3, corrected=1, examples=2)),
-        "admins": Recorder(is_admin=True),
-        "teaching": Recorder(recent=[]),
-        "home_chart": Recorder(file_id=None),
+        "models": Recorder(spec=ModelSource, runs=[], active_info=None),
+        "tags": Recorder(
+            spec=TagStore, weekly_counts=WeeklyCounts(tagged=3, corrected=1, examples=2)
+        ),
+        "admins": Recorder(spec=AdminCheck, is_admin=True),
+        "teaching": Recorder(spec=Teaching, recent=[]),
+        "home_chart": Recorder(spec=HomeChart, file_id=None),
     }

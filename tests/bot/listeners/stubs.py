@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.admins import AdminCheck
 from bot.model_source import Answer
 from training.classifiers.base import Prediction
 
@@ -26,15 +27,26 @@ class Calls:
 
 
 class Recorder:
-    """Any method call is recorded by name and answers ``answers[name]`` (None by default)."""
+    """Any method call is recorded by name and answers ``answers[name]`` (None by default).
 
-    def __init__(self, *, absent: tuple[str, ...] = (), **answers: Any) -> None:
+    ``spec``: the real collaborator's class; a method it does not have is refused, as
+    the real one would refuse it, so a renamed method cannot pass here unnoticed."""
+
+    def __init__(
+        self, *, spec: type | None = None, absent: tuple[str, ...] = (), **answers: Any
+    ) -> None:
+        self.spec = spec
         self.answers = answers
         self.absent = absent  # attributes the real collaborator may lack
         self.calls: list[tuple[str, tuple, dict]] = []
+        unknown = [name for name in answers if spec is not None and not hasattr(spec, name)]
+        if unknown:
+            raise AttributeError(f"{spec.__name__} has no {', '.join(unknown)}")
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name in ("answers", "absent", "calls") or name in self.absent:
+        if name.startswith("_") or name in ("spec", "answers", "absent", "calls"):
+            raise AttributeError(name)
+        if name in self.absent or (self.spec is not None and not hasattr(self.spec, name)):
             raise AttributeError(name)
 
         def method(*args: Any, **kwargs: Any) -> Any:
@@ -54,7 +66,7 @@ def hockey_answer(text: str = "") -> Answer:
 
 
 def admins(is_admin: bool) -> Recorder:
-    return Recorder(is_admin=is_admin)
+    return Recorder(spec=AdminCheck, is_admin=is_admin)
 
 
 def user_body(user: str = "U1") -> dict[str, Any]:

@@ -8,6 +8,8 @@ from bot import blocks
 from bot.listeners.actions.corrections import REFUSED_TEXT, UNKNOWN_TEXT, correction_clicked
 from bot.listeners.actions.retrain import retrain_clicked
 from bot.listeners.actions.review import reject_clicked
+from bot.retraining import Retrainer
+from bot.teaching import Teaching
 from tests.bot.listeners.stubs import Recorder, admins, user_body
 from training.errors import RunInProgressError
 from training.storage.votes import NEW
@@ -21,7 +23,7 @@ def _correction(label, value=None):
 
 
 def test_a_correction_is_recorded_and_thanked(ack, respond, client, context):
-    teaching = Recorder(clicked=NEW)
+    teaching = Recorder(spec=Teaching, clicked=NEW)
 
     correction_clicked(
         ack, _correction("hockey"), user_body(), respond, client, context, teaching=teaching
@@ -40,7 +42,7 @@ def test_a_correction_is_recorded_and_thanked(ack, respond, client, context):
 
 
 def test_a_refused_correction_says_why(ack, respond, client, context):
-    teaching = Recorder(clicked="refused")
+    teaching = Recorder(spec=Teaching, clicked="refused")
 
     correction_clicked(
         ack, _correction("hockey"), user_body(), respond, client, context, teaching=teaching
@@ -50,7 +52,7 @@ def test_a_refused_correction_says_why(ack, respond, client, context):
 
 
 def test_a_button_that_is_not_sportbots_records_nothing(ack, respond, client, context):
-    teaching = Recorder()
+    teaching = Recorder(spec=Teaching)
 
     correction_clicked(
         ack, _correction("curling"), user_body(), respond, client, context, teaching=teaching
@@ -61,7 +63,7 @@ def test_a_button_that_is_not_sportbots_records_nothing(ack, respond, client, co
 
 
 def test_retrain_button_starts_a_run_for_an_admin(ack, client, settings):
-    retrainer = Recorder()
+    retrainer = Recorder(spec=Retrainer)
 
     retrain_clicked(
         ack, user_body(), client, settings=settings, admins=admins(True), retrainer=retrainer
@@ -72,7 +74,7 @@ def test_retrain_button_starts_a_run_for_an_admin(ack, client, settings):
 
 
 def test_retrain_button_of_a_non_admin_starts_nothing(ack, client, settings):
-    retrainer = Recorder()
+    retrainer = Recorder(spec=Retrainer)
 
     retrain_clicked(
         ack, user_body(), client, settings=settings, admins=admins(False), retrainer=retrainer
@@ -91,7 +93,7 @@ def test_retrain_button_while_a_run_goes_on_tells_the_admin(ack, client, setting
         client,
         settings=settings,
         admins=admins(True),
-        retrainer=Recorder(start=busy),
+        retrainer=Recorder(spec=Retrainer, start=busy),
     )
 
     assert client.called("chat_postMessage") == [

@@ -6,6 +6,7 @@ import pytest
 
 from bot import blocks
 from bot.listeners.commands.sport import sport_command
+from bot.retraining import Retrainer
 from tests.bot.listeners.stubs import Recorder, admins
 from training.errors import RunInProgressError
 from training.states import Backend
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.unit
 
 def _sport(text, ack, respond, client, settings, models, *, is_admin=False, retrainer=None):
     command = {"text": text, "user_id": "U1", "channel_id": "C1"}
-    retrainer = retrainer or Recorder()
+    retrainer = retrainer or Recorder(spec=Retrainer)
     sport_command(
         ack,
         command,
@@ -88,7 +89,7 @@ def test_retrain_already_running_says_not_started(ack, respond, client, settings
     def busy(*_, **__):
         raise RunInProgressError("run 7 is in progress")
 
-    retrainer = Recorder(start=busy)
+    retrainer = Recorder(spec=Retrainer, start=busy)
     _sport("retrain", ack, respond, client, settings, models, is_admin=True, retrainer=retrainer)
 
     assert respond.text() == "Not started: run 7 is in progress"

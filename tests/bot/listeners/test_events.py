@@ -6,6 +6,7 @@ import pytest
 
 from bot.listeners.events.app_home import app_home_opened
 from bot.listeners.events.reactions import reaction_added, reaction_removed
+from bot.teaching import Teaching
 from tests.bot.listeners.stubs import Recorder
 
 pytestmark = pytest.mark.unit
@@ -17,7 +18,7 @@ def _reaction(item_type="message", user="U1"):
 
 
 def test_a_reaction_on_a_message_teaches(client, context):
-    teaching = Recorder()
+    teaching = Recorder(spec=Teaching)
 
     reaction_added(_reaction(), client, context, teaching=teaching)
 
@@ -27,7 +28,7 @@ def test_a_reaction_on_a_message_teaches(client, context):
 
 
 def test_a_reaction_on_a_file_is_ignored(client, context):
-    teaching = Recorder()
+    teaching = Recorder(spec=Teaching)
 
     reaction_added(_reaction(item_type="file"), client, context, teaching=teaching)
 
@@ -35,7 +36,7 @@ def test_a_reaction_on_a_file_is_ignored(client, context):
 
 
 def test_removing_a_reaction_withdraws_it(client, context):
-    teaching = Recorder()
+    teaching = Recorder(spec=Teaching)
 
     reaction_removed(_reaction(), client, context, teaching=teaching)
 
@@ -43,7 +44,7 @@ def test_removing_a_reaction_withdraws_it(client, context):
 
 
 def test_the_bots_own_reaction_removed_is_ignored(client, context):
-    teaching = Recorder()
+    teaching = Recorder(spec=Teaching)
 
     reaction_removed(_reaction(user="UBOT"), client, context, teaching=teaching)
 
